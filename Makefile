@@ -1,0 +1,138 @@
+# zonewatch — one non-recursive Makefile for the sensor, the collector, the
+# tests and the tools.
+#
+#   make            build bin/zw-sensor and the tools
+#   make test       build, then run the whole suite (tests/run.sh)
+#   make asan       the same suite with AddressSanitizer + UBSan (own build dir)
+#   make fuzz       libFuzzer targets with clang (build-fuzz/)
+#   make bench      benchmarks against ndpiReader 4.2 (tests/bench/bench.sh)
+#   make install    PREFIX=/usr/local DESTDIR=  (never overwrites a config)
+#
+# User CFLAGS add to the project's warnings, never remove them.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+WARN := -Wall -Wextra -Wshadow -Wpointer-arith -Wcast-align -Wwrite-strings \
+        -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wvla \
+        -Wundef -Wnull-dereference -Wdouble-promotion
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+SAN_FLAGS :=
+ifeq ($(SAN),1)
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+# Libraries: reported with the Debian package that provides them.
+define need_pkg
+$(if $(shell $(PKG_CONFIG) --exists $(1) && echo y),,$(error $(1) not found: apt-get install $(2)  (or run scripts/deps.sh)))
+endef
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+$(call need_pkg,libndpi,libndpi-dev)
+$(call need_pkg,libpcap,libpcap-dev)
+endif
+
+# nDPI's headers are not -Wall clean: include them as system headers.
+NDPI_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags libndpi 2>/dev/null))
+NDPI_LIBS   := $(shell $(PKG_CONFIG) --libs libndpi 2>/dev/null)
+PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
+PCAP_LIBS   := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null)
+
+ALL_CFLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -DZW_VERSION='"$(VERSION)"' \
+              -Icommon -Isensor $(PCAP_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
+ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
+LIBS := $(NDPI_LIBS) $(PCAP_LIBS) -lm
+
+COMMON_SRC := $(wildcard common/*.c)
+SENSOR_SRC := $(filter-out sensor/main.c,$(wildcard sensor/*.c))
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+SENSOR_OBJ := $(SENSOR_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ    := $(COMMON_OBJ) $(SENSOR_OBJ)
+
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_SRC   := $(wildcard tests/fuzz/fuzz_*.c)
+# Fuzz targets built as plain programs that replay their corpus.
+FUZZ_REPLAY := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/tests/%-replay)
+TOOL_SRC   := $(wildcard tools/*.c)
+TOOL_BIN   := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
+
+SENSOR_BIN := $(BUILD)/bin/zw-sensor
+
+.PHONY: all test check asan fuzz bench bench-live lint install uninstall clean tests-build
+
+all: $(SENSOR_BIN) $(TOOL_BIN)
+	@mkdir -p bin && ln -sf ../$(SENSOR_BIN) bin/zw-sensor
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(SENSOR_BIN): $(BUILD)/sensor/main.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/fuzz_%-replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+tests-build: all $(UNIT_BIN) $(FUZZ_REPLAY)
+
+# The whole suite: unit tests, fuzz corpora, replay agreement with ndpiReader,
+# determinism, malformed input, live capture (root only).  Closing line:
+# "N passed, N failed".
+test check: tests-build
+	BUILD=$(BUILD) tests/run.sh
+
+asan:
+	$(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" test
+
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+fuzz:
+	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" SAN=1 $(FUZZ_BIN)
+	@echo "run e.g.: build-fuzz/fuzz_decode tests/fuzz/corpus/decode"
+
+build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o $(LIB_OBJ)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+
+bench: all
+	BUILD=$(BUILD) tests/bench/bench.sh
+
+bench-live: all
+	BUILD=$(BUILD) tests/bench/bench-live.sh
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
+	  --suppress=missingIncludeSystem -Icommon -Isensor common sensor tools
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zonewatch $(DESTDIR)/etc/zonewatch
+	install -m 0755 $(SENSOR_BIN) $(DESTDIR)$(PREFIX)/bin/zw-sensor
+	install -m 0644 sensor/zw-sensor.conf.example $(DESTDIR)$(PREFIX)/share/zonewatch/
+	@if [ -e $(DESTDIR)/etc/zonewatch/zw-sensor.conf ]; then \
+	  echo "keeping existing $(DESTDIR)/etc/zonewatch/zw-sensor.conf"; \
+	else install -m 0640 sensor/zw-sensor.conf.example $(DESTDIR)/etc/zonewatch/zw-sensor.conf; fi
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/zw-sensor
+	rm -rf $(DESTDIR)$(PREFIX)/share/zonewatch
+
+clean:
+	rm -rf build build-asan build-fuzz bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,68 @@
+/* log — see log.h.  Each message is formatted into a stack buffer and written
+ * with one write(2), so lines from different threads never interleave. */
+#include "log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Set once by log_init() before any thread exists; read-only afterwards. */
+static struct {
+	const char *progname;
+	enum log_level level;
+} log_cfg = { "zonewatch", LOG_LEVEL_INFO };
+
+void log_init(const char *progname, enum log_level level)
+{
+	log_cfg.progname = progname;
+	log_cfg.level = level;
+}
+
+static const char *log_level_name(enum log_level level)
+{
+	switch (level) {
+	case LOG_LEVEL_ERROR: return "error";
+	case LOG_LEVEL_WARN:  return "warning";
+	case LOG_LEVEL_INFO:  return "info";
+	case LOG_LEVEL_DEBUG: return "debug";
+	}
+	return "?";
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	char line[1024];
+	int n, m;
+	va_list ap;
+
+	if (level > log_cfg.level)
+		return;
+	n = snprintf(line, sizeof(line), "%s: %s: ", log_cfg.progname, log_level_name(level));
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	va_start(ap, fmt);
+	m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (m < 0)
+		return;
+	n += m;
+	if ((size_t)n >= sizeof(line) - 1)
+		n = (int)sizeof(line) - 2; /* truncated: still end the line */
+	line[n++] = '\n';
+	if (write(STDERR_FILENO, line, (size_t)n) < 0)
+		return; /* nowhere left to report it */
+}
+
+int log_ratelimit_ok(struct log_ratelimit *rl, uint64_t now_us, uint64_t interval_us,
+		     uint64_t *suppressed_out)
+{
+	if (now_us < rl->next_us) {
+		rl->suppressed++;
+		return 0;
+	}
+	*suppressed_out = rl->suppressed;
+	rl->suppressed = 0;
+	rl->next_us = now_us + interval_us;
+	return 1;
+}

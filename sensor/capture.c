@@ -1,0 +1,178 @@
+/*
+ * capture — see capture.h.
+ *
+ * Files are opened with microsecond timestamps whatever their resolution
+ * (pcapng and nanosecond pcap are scaled by libpcap).  Live capture uses
+ * pcap_create/pcap_activate so snaplen, buffer size, promiscuous mode and the
+ * read timeout can be set; libpcap then uses TPACKET_V3 on Linux.
+ */
+#include "capture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pcap/pcap.h>
+
+struct capture {
+	pcap_t *p;
+	int live;
+	char name[256];
+	capture_cb cb;
+	void *ctx;
+};
+
+static int capture_set_filter(struct capture *c, const char *filter, char *err, size_t errlen)
+{
+	struct bpf_program prog;
+
+	if (!filter || !*filter)
+		return 0;
+	if (pcap_compile(c->p, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0) {
+		snprintf(err, errlen, "%s: bad filter \"%s\": %s", c->name, filter, pcap_geterr(c->p));
+		return -1;
+	}
+	if (pcap_setfilter(c->p, &prog) < 0) {
+		snprintf(err, errlen, "%s: cannot set filter: %s", c->name, pcap_geterr(c->p));
+		pcap_freecode(&prog);
+		return -1;
+	}
+	pcap_freecode(&prog);
+	return 0;
+}
+
+struct capture *capture_open_file(const char *path, const char *filter, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", strcmp(path, "-") ? path : "(stdin)");
+	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
+	if (!c->p) {
+		snprintf(err, errlen, "%s: %s", c->name, ebuf);
+		free(c);
+		return NULL;
+	}
+	if (capture_set_filter(c, filter, err, errlen) < 0) {
+		capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct capture *capture_open_live(const char *iface, const struct capture_live_opts *o,
+				  const char *filter, char *err, size_t errlen)
+{
+	char ebuf[PCAP_ERRBUF_SIZE] = "";
+	struct capture *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->live = 1;
+	snprintf(c->name, sizeof(c->name), "%s", iface);
+	c->p = pcap_create(iface, ebuf);
+	if (!c->p) {
+		snprintf(err, errlen, "%s: %s", iface, ebuf);
+		free(c);
+		return NULL;
+	}
+	pcap_set_snaplen(c->p, o->snaplen);
+	pcap_set_promisc(c->p, o->promisc);
+	pcap_set_timeout(c->p, o->timeout_ms);
+	pcap_set_buffer_size(c->p, o->buffer_bytes);
+	pcap_set_tstamp_precision(c->p, PCAP_TSTAMP_PRECISION_MICRO);
+	rc = pcap_activate(c->p);
+	if (rc < 0) {
+		/* pcap_geterr has the detail for the generic errors */
+		snprintf(err, errlen, "%s: cannot start capture: %s%s%s", iface, pcap_statustostr(rc),
+			 pcap_geterr(c->p)[0] ? ": " : "", pcap_geterr(c->p));
+		capture_close(c);
+		return NULL;
+	}
+	if (capture_set_filter(c, filter, err, errlen) < 0) {
+		capture_close(c);
+		return NULL;
+	}
+	return c;
+}
+
+void capture_close(struct capture *c)
+{
+	if (!c)
+		return;
+	if (c->p)
+		pcap_close(c->p);
+	free(c);
+}
+
+int capture_datalink(const struct capture *c)
+{
+	return pcap_datalink(c->p);
+}
+
+const char *capture_name(const struct capture *c)
+{
+	return c->name;
+}
+
+int capture_is_live(const struct capture *c)
+{
+	return c->live;
+}
+
+static void capture_handler(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct capture *c = (struct capture *)user;
+	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
+
+	c->cb(c->ctx, ts, bytes, h->caplen, h->len);
+}
+
+int capture_dispatch(struct capture *c, int max, capture_cb cb, void *ctx, char *err,
+		     size_t errlen)
+{
+	int n;
+
+	c->cb = cb;
+	c->ctx = ctx;
+	n = pcap_dispatch(c->p, max, capture_handler, (u_char *)c);
+	if (n == PCAP_ERROR_BREAK)
+		return CAPTURE_BROKEN;
+	if (n < 0) {
+		snprintf(err, errlen, "%s: %s", c->name, pcap_geterr(c->p));
+		return CAPTURE_ERROR;
+	}
+	if (n == 0 && !c->live)
+		return CAPTURE_EOF;
+	return n;
+}
+
+void capture_break(struct capture *c)
+{
+	pcap_breakloop(c->p);
+}
+
+int capture_get_stats(struct capture *c, struct capture_stats *out)
+{
+	struct pcap_stat ps;
+
+	memset(out, 0, sizeof(*out));
+	if (!c->live || pcap_stats(c->p, &ps) < 0)
+		return -1;
+	out->received = ps.ps_recv;
+	out->kernel_drops = ps.ps_drop;
+	out->if_drops = ps.ps_ifdrop;
+	return 0;
+}
+
+const char *capture_lib_version(void)
+{
+	return pcap_lib_version();
+}

@@ -1,0 +1,250 @@
+/*
+ * classify — see classify.h.
+ *
+ * The dissection loop mirrors ndpiReader 4.2 (example/reader_util.c,
+ * packet_processing()): a flow is complete when nDPI names an application
+ * protocol and ndpi_extra_dissection_possible() says no more is to be had, or
+ * when the flow has more than 80 TCP / 24 UDP packets; an unfinished flow is
+ * given up with guessing.  Like ndpiReader at print time, an HTTP URL is run
+ * through ndpi_validate_url() and its risk added.
+ */
+#include "classify.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ndpi_api.h>
+
+#if !defined(NDPI_API_VERSION)
+#error "nDPI headers not found"
+#endif
+
+/* ndpiReader copies the URL into a 256-byte buffer before validating it. */
+#define CLASSIFY_URL_MAX 256
+
+struct classify {
+	struct ndpi_detection_module_struct *ndpi;
+	struct classify_stats stats;
+};
+
+const char *classify_ndpi_version(void)
+{
+	return ndpi_revision();
+}
+
+struct classify *classify_new(char *err, size_t errlen)
+{
+	struct classify *c;
+	NDPI_PROTOCOL_BITMASK all;
+	const char *v = ndpi_revision();
+
+	/* The results are compared with ndpiReader 4.2: refuse another major.minor. */
+	if (strncmp(v, "4.2", 3) != 0) {
+		snprintf(err, errlen, "nDPI %s found, 4.2 needed (Debian 12 libndpi4.2)", v);
+		return NULL;
+	}
+	c = calloc(1, sizeof(*c));
+	if (!c) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	c->ndpi = ndpi_init_detection_module(ndpi_no_prefs);
+	if (!c->ndpi) {
+		snprintf(err, errlen, "nDPI initialisation failed");
+		free(c);
+		return NULL;
+	}
+	NDPI_BITMASK_SET_ALL(all);
+	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+	ndpi_finalize_initialization(c->ndpi);
+	return c;
+}
+
+void classify_free(struct classify *c)
+{
+	if (!c)
+		return;
+	ndpi_exit_detection_module(c->ndpi);
+	free(c);
+}
+
+static bool classify_is_proto(const struct flow_dpi *d, uint16_t id)
+{
+	return d->master == id || d->app == id;
+}
+
+/* Copy what the flow record needs out of nDPI's flow state. */
+static void classify_collect(struct flow *f, ndpi_protocol proto)
+{
+	struct ndpi_flow_struct *nf = f->dpi_state;
+	struct flow_dpi *d = &f->dpi;
+	u_int16_t cli, srv;
+	const char *host;
+
+	d->master = proto.master_protocol;
+	d->app = proto.app_protocol;
+	d->category = (uint16_t)proto.category;
+	d->confidence = (uint8_t)nf->confidence;
+	d->risk = nf->risk;
+
+	if (classify_is_proto(d, NDPI_PROTOCOL_HTTP) && nf->http.url) {
+		char url[CLASSIFY_URL_MAX];
+		ndpi_risk_enum r;
+
+		snprintf(url, sizeof(url), "%s", nf->http.url);
+		r = ndpi_validate_url(url);
+		if (r != NDPI_NO_RISK)
+			NDPI_SET_BIT(d->risk, r);
+	}
+	d->risk_score = d->risk ? ndpi_risk2score(d->risk, &cli, &srv) : 0;
+
+	host = (const char *)nf->host_server_name;
+	if (classify_is_proto(d, NDPI_PROTOCOL_SSH) && nf->protos.ssh.client_signature[0])
+		host = nf->protos.ssh.client_signature;  /* as ndpiReader shows it */
+	free(d->hostname);
+	d->hostname = host[0] ? strdup(host) : NULL;
+
+	if (classify_is_proto(d, NDPI_PROTOCOL_TLS) || classify_is_proto(d, NDPI_PROTOCOL_QUIC) ||
+	    nf->protos.tls_quic.ja3_client[0]) {
+		d->tls_version = nf->protos.tls_quic.ssl_version;
+		snprintf(d->ja3c, sizeof(d->ja3c), "%s", nf->protos.tls_quic.ja3_client);
+		snprintf(d->ja3s, sizeof(d->ja3s), "%s", nf->protos.tls_quic.ja3_server);
+	}
+}
+
+static void classify_release(struct classify *c, struct flow *f)
+{
+	if (!f->dpi_state)
+		return;
+	ndpi_free_flow(f->dpi_state);
+	f->dpi_state = NULL;
+	c->stats.state_bytes -= SIZEOF_FLOW_STRUCT;
+}
+
+/* Unknown so far: let nDPI guess (by port, IP, partial evidence).  Once an
+ * application is known, giveup returns it unchanged. */
+static ndpi_protocol classify_give_up(struct classify *c, struct flow *f)
+{
+	u_int8_t guessed = 0;
+
+	c->stats.flows_guessed++;
+	return ndpi_detection_giveup(c->ndpi, f->dpi_state, 1, &guessed);
+}
+
+static void classify_done(struct classify *c, struct flow *f, ndpi_protocol proto)
+{
+	classify_collect(f, proto);
+	f->dpi.done = 1;
+	c->stats.flows_dissected++;
+	classify_release(c, f);
+}
+
+bool classify_packet(struct classify *c, struct flow *f, const uint8_t *ip, uint32_t ip_len,
+		     uint64_t time_us)
+{
+	ndpi_protocol proto;
+	uint64_t pkts = f->pkts[0] + f->pkts[1];
+	bool enough;
+
+	if (f->dpi.done)
+		return false;
+	if (!f->dpi_state) {
+		f->dpi_state = ndpi_flow_malloc(SIZEOF_FLOW_STRUCT);
+		if (!f->dpi_state) {
+			c->stats.alloc_failed++;
+			f->dpi.done = 1;   /* stays Unknown; counted */
+			return true;
+		}
+		memset(f->dpi_state, 0, SIZEOF_FLOW_STRUCT);
+		c->stats.state_bytes += SIZEOF_FLOW_STRUCT;
+	}
+	if (ip_len > 0xffff)
+		ip_len = 0xffff;
+	enough = (f->key.proto == IPPROTO_UDP && pkts > CLASSIFY_MAX_UDP_PACKETS) ||
+		 (f->key.proto == IPPROTO_TCP && pkts > CLASSIFY_MAX_TCP_PACKETS);
+	c->stats.packets_dissected++;
+	proto = ndpi_detection_process_packet(c->ndpi, f->dpi_state, ip, (unsigned short)ip_len,
+					      time_us / 1000);
+	/* keep the last answer: it is what a flow that ends now reports */
+	f->dpi.master = proto.master_protocol;
+	f->dpi.app = proto.app_protocol;
+	f->dpi.category = (uint16_t)proto.category;
+	if (!enough && proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		return false;
+	if (!enough && ndpi_extra_dissection_possible(c->ndpi, f->dpi_state))
+		return false;
+	if (proto.app_protocol == NDPI_PROTOCOL_UNKNOWN)
+		proto = classify_give_up(c, f);
+	classify_done(c, f, proto);
+	return true;
+}
+
+void classify_finish(struct classify *c, struct flow *f)
+{
+	if (f->dpi.done || !f->dpi_state) {
+		classify_release(c, f);
+		return;
+	}
+	/* as ndpiReader does for flows still open at the end of a capture */
+	classify_done(c, f, classify_give_up(c, f));
+}
+
+void classify_app_proto(struct classify *c, const struct flow_dpi *d, char *buf, size_t len)
+{
+	ndpi_protocol p = { .master_protocol = d->master, .app_protocol = d->app,
+			    .category = (ndpi_protocol_category_t)d->category };
+
+	if (len > 0xffff)
+		len = 0xffff;
+	ndpi_protocol2name(c->ndpi, p, buf, (u_int)len);
+}
+
+const char *classify_proto_name(struct classify *c, uint16_t id)
+{
+	const char *n = ndpi_get_proto_name(c->ndpi, id);
+	return n ? n : "Unknown";
+}
+
+const char *classify_category_name(struct classify *c, uint16_t category)
+{
+	const char *n = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)category);
+	return n ? n : "Unspecified";
+}
+
+const char *classify_breed_name(struct classify *c, const struct flow_dpi *d)
+{
+	uint16_t id = d->app != NDPI_PROTOCOL_UNKNOWN ? d->app : d->master;
+	ndpi_protocol_breed_t b = ndpi_get_proto_breed(c->ndpi, id);
+	const char *n = ndpi_get_proto_breed_name(c->ndpi, b);
+	return n ? n : "Unrated";
+}
+
+const char *classify_confidence_name(uint8_t confidence)
+{
+	const char *n = ndpi_confidence_get_name((ndpi_confidence_t)confidence);
+	return n ? n : "Unknown";
+}
+
+const char *classify_risk_name(unsigned bit)
+{
+	if (bit == 0 || bit >= NDPI_MAX_RISK)
+		return NULL;
+	return ndpi_risk2str((ndpi_risk_enum)bit);
+}
+
+const char *classify_tls_version_name(uint16_t v, char *buf, size_t len)
+{
+	u_int8_t known = 0;
+
+	if (v == 0)
+		return NULL;
+	if (len > 0xffff)
+		len = 0xffff;
+	return ndpi_ssl_version2str(buf, (int)len, v, &known);
+}
+
+const struct classify_stats *classify_stats_get(const struct classify *c)
+{
+	return &c->stats;
+}

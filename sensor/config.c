@@ -1,0 +1,157 @@
+/* config — see config.h.  One table maps each key to its field and parser. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+enum config_type { CT_STRING, CT_U64, CT_BOOL, CT_DURATION, CT_SIZE };
+
+struct config_key {
+	const char *key;
+	enum config_type type;
+	size_t offset;
+	uint64_t min, max;
+};
+
+#define CK(k, t, field, lo, hi) { k, t, offsetof(struct config, field), lo, hi }
+
+static const struct config_key config_keys[] = {
+	CK("sensor.id", CT_STRING, sensor_id, 0, 0),
+	CK("capture.interface", CT_STRING, interface, 0, 0),
+	CK("capture.snaplen", CT_U64, snaplen, 64, 262144),
+	CK("capture.buffer_size", CT_SIZE, buffer_size, 1u << 20, 1u << 31),
+	CK("capture.promiscuous", CT_BOOL, promisc, 0, 0),
+	CK("capture.filter", CT_STRING, filter, 0, 0),
+	CK("workers.count", CT_U64, workers, 1, CONFIG_MAX_WORKERS),
+	CK("workers.queue_size", CT_SIZE, queue_size, 1u << 20, 1u << 30),
+	CK("flow.max_flows", CT_U64, max_flows, 1, 100000000),
+	CK("flow.timeout.tcp", CT_DURATION, timeout_s[FLOW_TCLASS_TCP], 1, 86400),
+	CK("flow.timeout.tcp_closed", CT_DURATION, timeout_s[FLOW_TCLASS_TCP_CLOSED], 1, 86400),
+	CK("flow.timeout.udp", CT_DURATION, timeout_s[FLOW_TCLASS_UDP], 1, 86400),
+	CK("flow.timeout.icmp", CT_DURATION, timeout_s[FLOW_TCLASS_ICMP], 1, 86400),
+	CK("flow.timeout.other", CT_DURATION, timeout_s[FLOW_TCLASS_OTHER], 1, 86400),
+	CK("flow.active_timeout", CT_DURATION, active_timeout_s, 0, 86400),
+	CK("output.flows", CT_STRING, flows_path, 0, 0),
+	CK("output.stats", CT_STRING, stats_path, 0, 0),
+	CK("output.stats_interval", CT_DURATION, stats_interval_s, 0, 86400),
+	CK("privileges.user", CT_STRING, user, 0, 0),
+};
+
+void config_init(struct config *cfg)
+{
+	char host[256];
+
+	memset(cfg, 0, sizeof(*cfg));
+	if (gethostname(host, sizeof(host)) < 0)
+		snprintf(host, sizeof(host), "sensor");
+	host[sizeof(host) - 1] = '\0';
+	cfg->sensor_id = strdup(host);
+	cfg->snaplen = 65535;
+	cfg->buffer_size = 64u << 20;
+	cfg->promisc = 1;
+	cfg->workers = 1;
+	cfg->queue_size = 16u << 20;
+	cfg->max_flows = 1000000;
+	cfg->timeout_s[FLOW_TCLASS_TCP] = 300;
+	cfg->timeout_s[FLOW_TCLASS_TCP_CLOSED] = 10;
+	cfg->timeout_s[FLOW_TCLASS_UDP] = 60;
+	cfg->timeout_s[FLOW_TCLASS_ICMP] = 30;
+	cfg->timeout_s[FLOW_TCLASS_OTHER] = 60;
+	cfg->active_timeout_s = 1800;
+}
+
+void config_fini(struct config *cfg)
+{
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		if (config_keys[i].type == CT_STRING) {
+			char **p = (char **)(void *)((char *)cfg + config_keys[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+	for (unsigned i = 0; i < cfg->nfiles; i++)
+		free(cfg->files[i]);
+	cfg->nfiles = 0;
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
+		const struct config_key *k = &config_keys[i];
+		void *field = (char *)cfg + k->offset;
+		uint64_t v;
+		int b;
+
+		if (strcmp(k->key, key))
+			continue;
+		switch (k->type) {
+		case CT_STRING: {
+			char *s = strdup(value);
+			if (!s) {
+				snprintf(err, errlen, "out of memory");
+				return -1;
+			}
+			free(*(char **)field);
+			*(char **)field = s;
+			return 0;
+		}
+		case CT_BOOL:
+			if (conf_value_bool(value, &b, err, errlen) < 0)
+				return -1;
+			*(int *)field = b;
+			return 0;
+		case CT_U64:
+			if (conf_value_u64(value, k->min, k->max, &v, err, errlen) < 0)
+				return -1;
+			break;
+		case CT_DURATION:
+			if (conf_value_duration(value, k->min, k->max, &v, err, errlen) < 0)
+				return -1;
+			break;
+		case CT_SIZE:
+			if (conf_value_size(value, k->min, k->max, &v, err, errlen) < 0)
+				return -1;
+			break;
+		}
+		*(uint64_t *)field = v;
+		return 0;
+	}
+	snprintf(err, errlen, "unknown key '%s'", key);
+	return -1;
+}
+
+static int config_handler(void *ctx, const char *key, const char *value, char *err, size_t errlen)
+{
+	return config_set(ctx, key, value, err, errlen);
+}
+
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
+{
+	return conf_parse_file(path, config_handler, cfg, err, errlen);
+}
+
+int config_check(const struct config *cfg, char *err, size_t errlen)
+{
+	if (cfg->nfiles && cfg->interface) {
+		snprintf(err, errlen, "use either -r (replay files) or -i (live capture), not both");
+		return -1;
+	}
+	if (!cfg->nfiles && !cfg->interface) {
+		snprintf(err, errlen, "nothing to read: give -r FILE or -i INTERFACE");
+		return -1;
+	}
+	if (cfg->max_flows < cfg->workers) {
+		snprintf(err, errlen, "flow.max_flows (%llu) must be at least workers.count (%llu)",
+			 (unsigned long long)cfg->max_flows, (unsigned long long)cfg->workers);
+		return -1;
+	}
+	if (!cfg->sensor_id || !cfg->sensor_id[0]) {
+		snprintf(err, errlen, "sensor.id must not be empty");
+		return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * config — zw-sensor's settings: defaults, the config file (-c) and the
+ * command line, in that order of precedence (the command line wins).
+ * Every key is documented in sensor/zw-sensor.conf.example.
+ *
+ * Main thread only, at start-up.  Strings are owned by the struct and freed
+ * by config_fini.
+ */
+#ifndef ZW_CONFIG_H
+#define ZW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "flow_table.h"
+
+#define CONFIG_MAX_FILES   4096
+#define CONFIG_MAX_WORKERS 64
+
+struct config {
+	char *sensor_id;
+
+	/* input */
+	char *files[CONFIG_MAX_FILES];   /* -r, in order */
+	unsigned nfiles;
+	char *interface;                 /* -i */
+	uint64_t snaplen, buffer_size;
+	int promisc;
+	char *filter;                    /* BPF, -f */
+
+	/* processing */
+	uint64_t workers;
+	uint64_t queue_size;             /* bytes per worker ring */
+	uint64_t max_flows;              /* whole sensor; split evenly across workers */
+	uint64_t timeout_s[FLOW_TCLASS_COUNT];
+	uint64_t active_timeout_s;
+
+	/* output */
+	char *flows_path;
+	char *stats_path;
+	uint64_t stats_interval_s;       /* 0: only at exit */
+	int quiet;
+
+	char *user;                      /* -u: drop root to this user */
+};
+
+void config_init(struct config *cfg);
+void config_fini(struct config *cfg);
+
+/* Load a config file; keys override what is set.  0 or -1 with
+ * "file:line: reason" in err. */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Set one key (config file syntax), e.g. from the command line. */
+int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+/* Cross-checks after everything is loaded. */
+int config_check(const struct config *cfg, char *err, size_t errlen);
+
+#endif

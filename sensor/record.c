@@ -1,0 +1,165 @@
+/* record — see record.h. */
+#include "record.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+void record_time(char *buf, size_t len, uint64_t us)
+{
+	time_t secs = (time_t)(us / 1000000u);
+	struct tm tm;
+	char base[24];
+
+	if (!gmtime_r(&secs, &tm)) {
+		snprintf(buf, len, "1970-01-01T00:00:00.000000+0000");
+		return;
+	}
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%06u+0000", base, (unsigned)(us % 1000000u));
+}
+
+const char *record_proto_name(uint8_t proto, char *buf, size_t len)
+{
+	switch (proto) {
+	case 1:   return "ICMP";
+	case 2:   return "IGMP";
+	case 6:   return "TCP";
+	case 17:  return "UDP";
+	case 47:  return "GRE";
+	case 50:  return "ESP";
+	case 51:  return "AH";
+	case 58:  return "IPv6-ICMP";
+	case 89:  return "OSPF";
+	case 103: return "PIM";
+	case 112: return "VRRP";
+	case 132: return "SCTP";
+	default:
+		snprintf(buf, len, "%u", proto);
+		return buf;
+	}
+}
+
+void record_addr(char *buf, size_t len, int ip_version, const uint8_t *addr)
+{
+	if (!inet_ntop(ip_version == 6 ? AF_INET6 : AF_INET, addr, buf, (socklen_t)len))
+		snprintf(buf, len, "?");
+}
+
+static int record_has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132;
+}
+
+static void record_ndpi(struct jsonw *w, struct classify *c, const struct flow_dpi *d)
+{
+	char buf[64];
+	const char *tls;
+
+	jsonw_key(w, "ndpi");
+	jsonw_obj_begin(w);
+	jsonw_kv_str(w, "master", classify_proto_name(c, d->master));
+	jsonw_kv_str(w, "app", classify_proto_name(c, d->app));
+	jsonw_kv_str(w, "category", classify_category_name(c, d->category));
+	jsonw_kv_str(w, "breed", classify_breed_name(c, d));
+	jsonw_kv_str(w, "confidence", classify_confidence_name(d->confidence));
+	jsonw_key(w, "risks");
+	jsonw_arr_begin(w);
+	for (unsigned bit = 1; bit < 64; bit++) {
+		const char *name;
+		if (!(d->risk & (1ULL << bit)) || !(name = classify_risk_name(bit)))
+			continue;
+		jsonw_str(w, name);
+	}
+	jsonw_arr_end(w);
+	jsonw_kv_u64(w, "risk_score", d->risk_score);
+	if (d->hostname)
+		jsonw_kv_str(w, "hostname", d->hostname);
+	if (d->ja3c[0])
+		jsonw_kv_str(w, "ja3c", d->ja3c);
+	if (d->ja3s[0])
+		jsonw_kv_str(w, "ja3s", d->ja3s);
+	tls = classify_tls_version_name(d->tls_version, buf, sizeof(buf));
+	if (tls)
+		jsonw_kv_str(w, "tls_version", tls);
+	jsonw_obj_end(w);
+}
+
+static void record_counters(struct jsonw *w, const struct flow *f, enum flow_end reason)
+{
+	char ts[40];
+
+	jsonw_key(w, "flow");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "pkts_toserver", f->pkts[0]);
+	jsonw_kv_u64(w, "pkts_toclient", f->pkts[1]);
+	jsonw_kv_u64(w, "bytes_toserver", f->bytes[0]);
+	jsonw_kv_u64(w, "bytes_toclient", f->bytes[1]);
+	record_time(ts, sizeof(ts), f->first_us);
+	jsonw_kv_str(w, "start", ts);
+	record_time(ts, sizeof(ts), f->last_us);
+	jsonw_kv_str(w, "end", ts);
+	jsonw_kv_u64(w, "age", (f->last_us - f->first_us) / 1000000u);
+	jsonw_kv_str(w, "reason", flow_end_name(reason));
+	jsonw_kv_str(w, "state", reason == FLOW_END_ACTIVE ? "active" : "closed");
+	jsonw_obj_end(w);
+}
+
+int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,
+		const struct flow *f, enum flow_end reason)
+{
+	size_t mark = w->len;
+	char buf[64], addr[INET6_ADDRSTRLEN];
+	int ports = record_has_ports(f->key.proto);
+
+	jsonw_obj_begin(w);
+	record_time(buf, sizeof(buf), f->last_us);
+	jsonw_kv_str(w, "timestamp", buf);
+	jsonw_kv_u64(w, "flow_id", f->flow_id);
+	jsonw_kv_str(w, "event_type", "flow");
+	if (sensor_id)
+		jsonw_kv_str(w, "sensor", sensor_id);
+	jsonw_kv_str(w, "proto", record_proto_name(f->key.proto, buf, sizeof(buf)));
+	record_addr(addr, sizeof(addr), f->key.ip_version, f->key.addr[0]);
+	jsonw_kv_str(w, "src_ip", addr);
+	if (ports)
+		jsonw_kv_u64(w, "src_port", f->key.port[0]);
+	record_addr(addr, sizeof(addr), f->key.ip_version, f->key.addr[1]);
+	jsonw_kv_str(w, "dest_ip", addr);
+	if (ports)
+		jsonw_kv_u64(w, "dest_port", f->key.port[1]);
+	if (f->key.proto == 1 || f->key.proto == 58) {
+		jsonw_kv_u64(w, "icmp_type", f->icmp_type);
+		jsonw_kv_u64(w, "icmp_code", f->icmp_code);
+	}
+	if (f->key.vlan_count) {
+		jsonw_key(w, "vlan");
+		jsonw_arr_begin(w);
+		for (unsigned i = 0; i < f->key.vlan_count; i++)
+			jsonw_u64(w, f->key.vlan[i]);
+		jsonw_arr_end(w);
+	}
+	if (f->tunnel) {
+		jsonw_key(w, "tunnel");
+		jsonw_obj_begin(w);
+		jsonw_kv_str(w, "type", decode_tunnel_name(f->tunnel->type));
+		record_addr(addr, sizeof(addr), f->tunnel->ip_version, f->tunnel->src);
+		jsonw_kv_str(w, "src_ip", addr);
+		record_addr(addr, sizeof(addr), f->tunnel->ip_version, f->tunnel->dst);
+		jsonw_kv_str(w, "dest_ip", addr);
+		jsonw_kv_u64(w, "depth", f->tunnel->depth);
+		jsonw_obj_end(w);
+	}
+	classify_app_proto(c, &f->dpi, buf, sizeof(buf));
+	jsonw_kv_str(w, "app_proto", buf);
+	record_ndpi(w, c, &f->dpi);
+	record_counters(w, f, reason);
+	jsonw_obj_end(w);
+	jsonw_raw(w, "\n", 1);
+	if (!jsonw_ok(w)) {
+		jsonw_truncate(w, mark);
+		return -1;
+	}
+	return 0;
+}

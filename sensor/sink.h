@@ -1,0 +1,30 @@
+/*
+ * sink — an output file shared by threads: whole chunks of JSON lines are
+ * appended under a mutex, so lines never interleave.
+ *
+ * Any thread may call sink_write.  A write error is counted and logged once;
+ * the sensor goes on (a full disk must not stop capture).
+ */
+#ifndef ZW_SINK_H
+#define ZW_SINK_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct sink {
+	pthread_mutex_t mu;
+	int fd;              /* -1: disabled (no output requested) */
+	int own_fd;          /* close on sink_close */
+	char path[256];
+	uint64_t bytes, write_errors;
+};
+
+/* path NULL → disabled; "-" → stdout.  Returns 0 or -1 with reason in err. */
+int sink_open(struct sink *s, const char *path, char *err, size_t errlen);
+void sink_close(struct sink *s);
+static inline int sink_enabled(const struct sink *s) { return s->fd >= 0; }
+/* Append len bytes (complete lines).  0 or -1 (counted). */
+int sink_write(struct sink *s, const void *buf, size_t len);
+
+#endif

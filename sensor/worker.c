@@ -1,0 +1,359 @@
+/*
+ * worker — see worker.h.
+ *
+ * Messages on the ring: a fixed header (struct worker_msg) followed, for
+ * packets, by the IP packet bytes.  The worker keeps its own clock: the newest
+ * packet time it has seen (or tick time), so idle expiry and active timeouts
+ * depend on packet times only and replays are deterministic for any -w.
+ */
+#include "worker.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "jsonw.h"
+#include "log.h"
+#include "record.h"
+#include "ring.h"
+
+#define WORKER_OUT_FLUSH   (64u * 1024)     /* write records out in chunks this big */
+#define WORKER_OUT_CAP     (1u << 20)       /* one record larger than this is dropped */
+#define WORKER_SCAN_US     1000000u         /* idle scan every second of packet time */
+#define WORKER_SNAP_US     1000000u
+
+enum worker_msg_type { WORKER_MSG_PACKET = 1, WORKER_MSG_TICK, WORKER_MSG_END };
+
+struct worker_msg {
+	uint8_t  type;
+	uint8_t  tcp_flags;
+	uint8_t  icmp_type, icmp_code;
+	uint32_t ip_len;
+	uint32_t wire_len;
+	uint32_t pad;
+	uint64_t ts_us;
+	uint64_t hash;
+	struct flow_key key;
+	struct flow_tunnel tunnel;       /* type 0: not tunnelled */
+};
+
+struct worker {
+	struct worker_config cfg;
+	pthread_t thread;
+	struct ring *ring;
+	struct flow_table *table;
+	struct classify *cls;
+	struct jsonw out;
+	uint64_t now_us, next_scan_us, next_snap_us;
+	struct worker_stats st;          /* worker thread only */
+	pthread_mutex_t snap_mu;
+	struct worker_stats snap;        /* published copy, under snap_mu */
+};
+
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+static void worker_flush_output(struct worker *w)
+{
+	if (w->out.len) {
+		sink_write(w->cfg.flows, w->out.buf, w->out.len);
+		jsonw_reset(&w->out);
+	}
+}
+
+static void worker_emit(struct worker *w, const struct flow *f, enum flow_end reason)
+{
+	if (!sink_enabled(w->cfg.flows))
+		return;
+	if (record_flow(&w->out, w->cls, w->cfg.sensor_id, f, reason) < 0) {
+		w->st.records_dropped++;
+		return;
+	}
+	w->st.records++;
+	if (w->out.len >= WORKER_OUT_FLUSH)
+		worker_flush_output(w);
+}
+
+/* flow_table callback: a flow leaves the table. */
+static void worker_on_flow_end(void *ctx, struct flow *f, enum flow_end reason)
+{
+	struct worker *w = ctx;
+
+	classify_finish(w->cls, f);
+	worker_emit(w, f, reason);
+}
+
+static uint64_t worker_flow_id(const struct flow *f)
+{
+	uint64_t x = f->hash ^ (f->first_us * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	return x & 0x7fffffffffffffffULL;   /* a positive int64, as EVE tools expect */
+}
+
+static void worker_new_flow(struct flow *f, const struct worker_msg *m)
+{
+	f->flow_id = worker_flow_id(f);
+	f->icmp_type = m->icmp_type;
+	f->icmp_code = m->icmp_code;
+	if (m->tunnel.type != DECODE_TUNNEL_NONE) {
+		f->tunnel = malloc(sizeof(*f->tunnel));
+		if (f->tunnel)
+			*f->tunnel = m->tunnel;
+	}
+}
+
+static void worker_tcp_state(struct flow *f, int dir, uint8_t flags)
+{
+	if (flags & TCP_RST)
+		f->tcp |= FLOW_TCP_RST;
+	if (flags & TCP_FIN)
+		f->tcp |= dir ? FLOW_TCP_FIN1 : FLOW_TCP_FIN0;
+	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0)
+		f->tcp |= FLOW_TCP_SYN0;
+}
+
+static void worker_packet(struct worker *w, const struct worker_msg *m, const uint8_t *ip)
+{
+	struct flow *f;
+	int dir;
+	bool created;
+	bool syn_only = m->key.proto == 6 && (m->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+
+	if (m->ts_us > w->now_us)
+		w->now_us = m->ts_us;
+	w->st.packets++;
+	w->st.bytes += m->wire_len;
+	f = flow_table_get(w->table, &m->key, m->hash, w->now_us, syn_only, &dir, &created);
+	if (!f)
+		return;
+	if (created)
+		worker_new_flow(f, m);
+	f->pkts[dir]++;
+	f->bytes[dir] += m->wire_len;
+	if (m->key.proto == 6)
+		worker_tcp_state(f, dir, m->tcp_flags);
+	flow_table_touch(w->table, f, w->now_us);
+	if (!f->dpi.done)
+		classify_packet(w->cls, f, ip, m->ip_len, w->now_us);
+	if (w->cfg.active_timeout_s &&
+	    w->now_us - f->report_us >= (uint64_t)w->cfg.active_timeout_s * 1000000u) {
+		f->report_us = w->now_us;
+		f->reported = 1;
+		worker_emit(w, f, FLOW_END_ACTIVE);
+	}
+}
+
+static void worker_publish(struct worker *w)
+{
+	const struct classify_stats *cs = classify_stats_get(w->cls);
+
+	w->st.flows = *flow_table_stats_get(w->table);
+	w->st.dpi = *cs;
+	w->st.memory = flow_table_memory(w->table) + cs->state_bytes;
+	pthread_mutex_lock(&w->snap_mu);
+	w->st.queue_full = w->snap.queue_full;   /* producer-owned counter */
+	w->snap = w->st;
+	pthread_mutex_unlock(&w->snap_mu);
+}
+
+/* Periodic work driven by the worker's clock. */
+static void worker_timers(struct worker *w)
+{
+	if (w->now_us >= w->next_scan_us) {
+		flow_table_expire(w->table, w->now_us);
+		w->next_scan_us = w->now_us + WORKER_SCAN_US;
+	}
+	if (w->now_us >= w->next_snap_us) {
+		worker_publish(w);
+		w->next_snap_us = w->now_us + WORKER_SNAP_US;
+	}
+}
+
+static void worker_idle_wait(unsigned *spins)
+{
+	if (++*spins < 64) {
+		sched_yield();
+		return;
+	}
+	nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	unsigned spins = 0;
+
+	for (;;) {
+		size_t len;
+		const uint8_t *p = ring_peek(w->ring, &len);
+		struct worker_msg m;
+
+		if (!p) {
+			if (spins == 0 && w->cfg.live)
+				worker_flush_output(w);
+			worker_idle_wait(&spins);
+			continue;
+		}
+		spins = 0;
+		memcpy(&m, p, sizeof(m));
+		if (m.type == WORKER_MSG_END) {
+			ring_release(w->ring);
+			break;
+		}
+		if (m.type == WORKER_MSG_PACKET) {
+			worker_packet(w, &m, p + sizeof(m));
+		} else if (m.type == WORKER_MSG_TICK) {
+			if (m.ts_us > w->now_us)
+				w->now_us = m.ts_us;
+			if (w->cfg.live)
+				worker_flush_output(w);
+		}
+		ring_release(w->ring);
+		worker_timers(w);
+	}
+	flow_table_flush(w->table, FLOW_END_SHUTDOWN);
+	worker_flush_output(w);
+	worker_publish(w);
+	return NULL;
+}
+
+static void worker_destroy(struct worker *w)
+{
+	if (!w)
+		return;
+	flow_table_free(w->table);
+	classify_free(w->cls);
+	ring_free(w->ring);
+	jsonw_fini(&w->out);
+	pthread_mutex_destroy(&w->snap_mu);
+	free(w);
+}
+
+struct worker *worker_start(const struct worker_config *cfg, char *err, size_t errlen)
+{
+	struct worker *w = calloc(1, sizeof(*w));
+	int rc;
+
+	if (!w) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	w->cfg = *cfg;
+	pthread_mutex_init(&w->snap_mu, NULL);
+	jsonw_init(&w->out, WORKER_OUT_CAP);
+	w->ring = ring_new(cfg->queue_bytes);
+	w->table = flow_table_new(&cfg->table, worker_on_flow_end, w);
+	if (!w->ring || !w->table) {
+		snprintf(err, errlen, "worker %u: out of memory (queue %zu bytes, %u flows)", cfg->id,
+			 cfg->queue_bytes, cfg->table.max_flows);
+		goto fail;
+	}
+	w->cls = classify_new(err, errlen);
+	if (!w->cls)
+		goto fail;
+	rc = pthread_create(&w->thread, NULL, worker_main, w);
+	if (rc) {
+		snprintf(err, errlen, "worker %u: cannot start thread: %s", cfg->id, strerror(rc));
+		goto fail;
+	}
+	return w;
+fail:
+	worker_destroy(w);
+	return NULL;
+}
+
+/* Producer: reserve ring space, waiting if asked to. */
+static void *worker_reserve(struct worker *w, size_t len, bool wait)
+{
+	unsigned spins = 0;
+	void *slot;
+
+	while (!(slot = ring_reserve(w->ring, len))) {
+		if (!wait || len > ring_max_message(w->ring))
+			return NULL;
+		worker_idle_wait(&spins);
+	}
+	return slot;
+}
+
+int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
+		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
+		       uint64_t ts_us, bool wait)
+{
+	struct worker_msg m;
+	uint8_t *slot = worker_reserve(w, sizeof(m) + ip_len, wait);
+
+	if (!slot) {
+		pthread_mutex_lock(&w->snap_mu);
+		w->snap.queue_full++;
+		pthread_mutex_unlock(&w->snap_mu);
+		return -1;
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = WORKER_MSG_PACKET;
+	m.tcp_flags = d->tcp_flags;
+	m.icmp_type = d->icmp_type;
+	m.icmp_code = d->icmp_code;
+	m.ip_len = ip_len;
+	m.wire_len = wire_len;
+	m.ts_us = ts_us;
+	m.hash = hash;
+	m.key = *key;
+	if (d->tunnel != DECODE_TUNNEL_NONE) {
+		m.tunnel.type = d->tunnel;
+		m.tunnel.depth = d->tunnel_depth;
+		m.tunnel.ip_version = d->tunnel_ip_version;
+		memcpy(m.tunnel.src, d->tunnel_src, 16);
+		memcpy(m.tunnel.dst, d->tunnel_dst, 16);
+	}
+	memcpy(slot, &m, sizeof(m));
+	memcpy(slot + sizeof(m), ip, ip_len);
+	ring_commit(w->ring);
+	return 0;
+}
+
+static void worker_push_control(struct worker *w, uint8_t type, uint64_t ts_us)
+{
+	struct worker_msg m;
+	void *slot = worker_reserve(w, sizeof(m), true);
+
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	m.ts_us = ts_us;
+	memcpy(slot, &m, sizeof(m));
+	ring_commit(w->ring);
+}
+
+void worker_push_tick(struct worker *w, uint64_t now_us)
+{
+	worker_push_control(w, WORKER_MSG_TICK, now_us);
+}
+
+void worker_push_end(struct worker *w)
+{
+	worker_push_control(w, WORKER_MSG_END, 0);
+}
+
+void worker_join(struct worker *w, struct worker_stats *final_stats)
+{
+	pthread_join(w->thread, NULL);
+	if (final_stats)
+		*final_stats = w->snap;
+	worker_destroy(w);
+}
+
+void worker_stats_snapshot(struct worker *w, struct worker_stats *out)
+{
+	pthread_mutex_lock(&w->snap_mu);
+	*out = w->snap;
+	pthread_mutex_unlock(&w->snap_mu);
+}

@@ -1,0 +1,62 @@
+/*
+ * worker — a thread that owns one flow table and one nDPI module, fed by one
+ * producer (the capture loop) through its own SPSC ring.
+ *
+ * Producer side (capture thread only): worker_push_packet, worker_push_tick,
+ * worker_push_end.  Stats: worker_stats_snapshot from any thread (a copy
+ * published about once a second of packet time, and at the end).
+ */
+#ifndef ZW_WORKER_H
+#define ZW_WORKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "decode.h"
+#include "flow_table.h"
+#include "sink.h"
+
+struct worker_config {
+	unsigned id;
+	size_t queue_bytes;                 /* ring size */
+	struct flow_table_config table;
+	uint32_t active_timeout_s;          /* 0: no interim records */
+	const char *sensor_id;              /* borrowed, outlives the worker */
+	struct sink *flows;                 /* borrowed; may be disabled */
+	bool live;                          /* flush output at every tick */
+};
+
+struct worker_stats {
+	uint64_t packets, bytes;            /* handled by this worker */
+	uint64_t queue_full;                /* packets refused because the ring was full */
+	uint64_t records, records_dropped;  /* flow records written / lost (too large) */
+	struct flow_table_stats flows;
+	struct classify_stats dpi;
+	uint64_t memory;                    /* flow table + nDPI flow state bytes */
+};
+
+struct worker;
+
+/* Creates and starts the thread.  NULL with a reason in err. */
+struct worker *worker_start(const struct worker_config *cfg, char *err, size_t errlen);
+
+/* Producer: hand over a decoded packet.  ip/ip_len is the innermost IP
+ * packet.  With wait, blocks while the ring is full (offline replay: lose
+ * nothing); without, counts the packet in queue_full and returns -1. */
+int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
+		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
+		       uint64_t ts_us, bool wait);
+
+/* Producer: time passes without packets (live capture): expire idle flows. */
+void worker_push_tick(struct worker *w, uint64_t now_us);
+
+/* Producer: no more input.  The worker reports every flow (reason shutdown),
+ * flushes its output and ends; worker_join waits for that and frees it. */
+void worker_push_end(struct worker *w);
+void worker_join(struct worker *w, struct worker_stats *final_stats);
+
+void worker_stats_snapshot(struct worker *w, struct worker_stats *out);
+
+#endif
