@@ -53,7 +53,11 @@ struct capture *capture_open_file(const char *path, const char *filter, char *er
 	snprintf(c->name, sizeof(c->name), "%s", strcmp(path, "-") ? path : "(stdin)");
 	c->p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
 	if (!c->p) {
-		snprintf(err, errlen, "%s: %s", c->name, ebuf);
+		/* libpcap names the file itself in some messages */
+		if (strstr(ebuf, path))
+			snprintf(err, errlen, "%s", ebuf);
+		else
+			snprintf(err, errlen, "%s: %s", c->name, ebuf);
 		free(c);
 		return NULL;
 	}

@@ -12,6 +12,7 @@ static const char *const flow_end_names[FLOW_END_COUNT] = {
 	[FLOW_END_EVICTED] = "evicted",
 	[FLOW_END_REUSED] = "reused",
 	[FLOW_END_SHUTDOWN] = "shutdown",
+	[FLOW_END_TIME_JUMP] = "time_jump",
 };
 
 const char *flow_end_name(enum flow_end reason)

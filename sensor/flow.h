@@ -68,6 +68,8 @@ enum flow_end {
 	FLOW_END_EVICTED,    /* table full: oldest idle flow pushed out */
 	FLOW_END_REUSED,     /* TCP SYN on a closed flow's 5-tuple: a new connection */
 	FLOW_END_SHUTDOWN,   /* end of input or SIGTERM/SIGINT */
+	FLOW_END_TIME_JUMP,  /* packet time went backwards (an older capture file
+			      * follows a newer one): every flow is reported */
 	FLOW_END_COUNT
 };
 

@@ -184,6 +184,7 @@ void flow_table_flush(struct flow_table *t, enum flow_end reason)
 		while ((f = t->lru[c].head))
 			flow_table_end(t, f, reason);
 	}
+	t->now_us = 0;
 }
 
 /* Make room for one flow: expire what is idle, else push out the least

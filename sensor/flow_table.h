@@ -64,7 +64,8 @@ void flow_table_touch(struct flow_table *t, struct flow *flow, uint64_t now_us);
 /* End every flow idle at now_us. */
 void flow_table_expire(struct flow_table *t, uint64_t now_us);
 
-/* End every flow with the given reason (end of input, shutdown). */
+/* End every flow with the given reason (end of input, shutdown, time jump)
+ * and restart the table's clock: the next packet time may be any. */
 void flow_table_flush(struct flow_table *t, enum flow_end reason);
 
 const struct flow_table_stats *flow_table_stats_get(const struct flow_table *t);

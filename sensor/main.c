@@ -50,6 +50,9 @@ struct pipeline {
 	uint64_t decode[DECODE_NREASONS];
 	uint64_t queue_drops;      /* live: worker ring full */
 	uint64_t input_errors;     /* files that could not be opened or read to the end */
+	uint64_t last_ts_us;       /* newest packet time so far */
+	bool file_start;           /* the next packet is the first of a file */
+	uint64_t time_jumps;       /* files older than the one before: flows flushed */
 	struct capture_stats kstats;
 };
 
@@ -97,6 +100,19 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 
 	pl->packets++;
 	pl->bytes += wire_len;
+	if (pl->file_start) {
+		/* An older capture after a newer one: end every flow first, so
+		 * timeouts and flow times stay those of each file. */
+		pl->file_start = false;
+		if (ts_us < pl->last_ts_us) {
+			for (unsigned i = 0; i < pl->nworkers; i++)
+				worker_push_flush(pl->workers[i]);
+			pl->time_jumps++;
+			pl->last_ts_us = 0;
+		}
+	}
+	if (ts_us > pl->last_ts_us)
+		pl->last_ts_us = ts_us;
 	rc = decode_frame(pl->dlt, data, caplen, &d);
 	pl->decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
 	if (rc != DECODE_OK)
@@ -164,6 +180,7 @@ static void zw_stats_json(struct pipeline *pl, struct jsonw *w, const struct wor
 	jsonw_kv_u64(w, "if_drops", pl->kstats.if_drops);
 	jsonw_kv_u64(w, "queue_drops", pl->queue_drops);
 	jsonw_kv_u64(w, "input_errors", pl->input_errors);
+	jsonw_kv_u64(w, "time_jumps", pl->time_jumps);
 	jsonw_obj_end(w);
 
 	jsonw_key(w, "decoder");
@@ -307,6 +324,7 @@ static int zw_run_files(struct pipeline *pl, struct zw_timers *t)
 			rc = -1;
 			continue;
 		}
+		pl->file_start = true;
 		if (zw_run_source(pl, cap, t) < 0) {
 			pl->input_errors++;
 			rc = -1;
@@ -379,13 +397,15 @@ static void zw_usage(FILE *out)
 "  -u USER             drop root to USER after opening the interface\n"
 "  -q                  no statistics on stderr at exit\n"
 "  -v                  more log output (repeat for debug)\n"
+"  --check-config      load the config file and options, report errors, exit\n"
 "  --version, --help\n"
 "\n"
 "Exit status: 0 ok; 1 an input could not be opened or read to its end, or a\n"
 "runtime error; 2 bad usage or configuration.\n");
 }
 
-enum { OPT_FLOWS = 256, OPT_STATS, OPT_STATS_INTERVAL, OPT_SENSOR_ID, OPT_VERSION, OPT_HELP };
+enum { OPT_FLOWS = 256, OPT_STATS, OPT_STATS_INTERVAL, OPT_SENSOR_ID, OPT_VERSION, OPT_HELP,
+       OPT_CHECK_CONFIG };
 
 static const struct option zw_long_opts[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
@@ -394,6 +414,7 @@ static const struct option zw_long_opts[] = {
 	{ "sensor-id", required_argument, NULL, OPT_SENSOR_ID },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -446,13 +467,14 @@ static int zw_parse_args(struct config *cfg, int argc, char **argv, int *verbosi
 {
 	char err[512];
 	const char *conf_path = NULL;
-	int opt;
+	int opt, check_only = 0;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, zw_short_opts, zw_long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': conf_path = optarg; break;
 		case 'v': (*verbosity)++; break;
+		case OPT_CHECK_CONFIG: check_only = 1; break;
 		case OPT_HELP: zw_usage(stdout); return -1;
 		case OPT_VERSION:
 			printf("zw-sensor %s (nDPI %s, %s)\n", ZW_VERSION, classify_ndpi_version(),
@@ -481,6 +503,10 @@ static int zw_parse_args(struct config *cfg, int argc, char **argv, int *verbosi
 				err);
 			return 2;
 		}
+	}
+	if (check_only) {
+		printf("zw-sensor: configuration %s is valid\n", conf_path ? conf_path : "(defaults)");
+		return -1;
 	}
 	if (config_check(cfg, err, sizeof(err)) < 0) {
 		fprintf(stderr, "zw-sensor: %s\n", err);

@@ -26,7 +26,7 @@
 #define WORKER_SCAN_US     1000000u         /* idle scan every second of packet time */
 #define WORKER_SNAP_US     1000000u
 
-enum worker_msg_type { WORKER_MSG_PACKET = 1, WORKER_MSG_TICK, WORKER_MSG_END };
+enum worker_msg_type { WORKER_MSG_PACKET = 1, WORKER_MSG_TICK, WORKER_MSG_FLUSH, WORKER_MSG_END };
 
 struct worker_msg {
 	uint8_t  type;
@@ -211,6 +211,9 @@ static void *worker_main(void *arg)
 		}
 		if (m.type == WORKER_MSG_PACKET) {
 			worker_packet(w, &m, p + sizeof(m));
+		} else if (m.type == WORKER_MSG_FLUSH) {
+			flow_table_flush(w->table, FLOW_END_TIME_JUMP);
+			w->now_us = w->next_scan_us = w->next_snap_us = 0;
 		} else if (m.type == WORKER_MSG_TICK) {
 			if (m.ts_us > w->now_us)
 				w->now_us = m.ts_us;
@@ -336,6 +339,11 @@ static void worker_push_control(struct worker *w, uint8_t type, uint64_t ts_us)
 void worker_push_tick(struct worker *w, uint64_t now_us)
 {
 	worker_push_control(w, WORKER_MSG_TICK, now_us);
+}
+
+void worker_push_flush(struct worker *w)
+{
+	worker_push_control(w, WORKER_MSG_FLUSH, 0);
 }
 
 void worker_push_end(struct worker *w)

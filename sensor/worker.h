@@ -52,6 +52,10 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 /* Producer: time passes without packets (live capture): expire idle flows. */
 void worker_push_tick(struct worker *w, uint64_t now_us);
 
+/* Producer: packet time is about to go backwards (an older capture file
+ * follows): report every flow (reason time_jump) and restart the clock. */
+void worker_push_flush(struct worker *w);
+
 /* Producer: no more input.  The worker reports every flow (reason shutdown),
  * flushes its output and ends; worker_join waits for that and frees it. */
 void worker_push_end(struct worker *w);

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Install the Debian 12 packages zonewatch needs to build, run, test and
+# benchmark.  Safe to run again: apt-get skips what is already installed.
+# Runs as root, or through sudo when it is there.
+#
+#   scripts/deps.sh          everything (build + run + tests + bench)
+#   scripts/deps.sh --run    only what building and running the sensor needs
+set -eu
+
+RUN_PKGS="build-essential pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev redis-server"
+# tests and benchmarks: ndpiReader (the reference peer), replay into veth,
+# JSON tools, fuzzing with clang/libFuzzer, peak-RSS timing
+TEST_PKGS="libndpi-bin tcpreplay tcpdump iproute2 jq python3 clang time procps"
+
+pkgs="$RUN_PKGS"
+[ "${1:-}" = "--run" ] || pkgs="$RUN_PKGS $TEST_PKGS"
+
+if [ "$(id -u)" -eq 0 ]; then
+	SUDO=
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO=sudo
+else
+	echo "deps.sh: run as root or install sudo" >&2
+	exit 1
+fi
+
+missing=
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -z "$missing" ]; then
+	echo "deps.sh: all packages present"
+	exit 0
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
