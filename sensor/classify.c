@@ -74,6 +74,29 @@ static bool classify_is_proto(const struct flow_dpi *d, uint16_t id)
 	return d->master == id || d->app == id;
 }
 
+/* nf->protos is a union: its TLS/QUIC member holds TLS data only when the
+ * TLS or QUIC dissector wrote it.  The same test as ndpiReader 4.2's
+ * process_ndpi_collected_info(): protocols whose own member of the union was
+ * used (or that ndpiReader reports otherwise) are excluded. */
+static bool classify_has_tls_data(const struct flow_dpi *d, const struct ndpi_flow_struct *nf)
+{
+	static const uint16_t other_member[] = {
+		NDPI_PROTOCOL_DHCP, NDPI_PROTOCOL_DNS, NDPI_PROTOCOL_MDNS, NDPI_PROTOCOL_UBNTAC2,
+		NDPI_PROTOCOL_FTP_CONTROL, NDPI_PROTOCOL_MAIL_IMAP, NDPI_PROTOCOL_MAIL_POP,
+		NDPI_PROTOCOL_MAIL_SMTP, NDPI_PROTOCOL_KERBEROS, NDPI_PROTOCOL_HTTP,
+		NDPI_PROTOCOL_TELNET, NDPI_PROTOCOL_SSH, NDPI_PROTOCOL_NTP,
+	};
+
+	if (classify_is_proto(d, NDPI_PROTOCOL_TLS) || classify_is_proto(d, NDPI_PROTOCOL_QUIC))
+		return true;
+	if (classify_is_proto(d, NDPI_PROTOCOL_BITTORRENT))
+		return false;
+	for (size_t i = 0; i < sizeof(other_member) / sizeof(other_member[0]); i++)
+		if (classify_is_proto(d, other_member[i]))
+			return false;
+	return nf->protos.tls_quic.ja3_client[0] != '\0';
+}
+
 /* Copy what the flow record needs out of nDPI's flow state. */
 static void classify_collect(struct flow *f, ndpi_protocol proto)
 {
@@ -105,8 +128,7 @@ static void classify_collect(struct flow *f, ndpi_protocol proto)
 	free(d->hostname);
 	d->hostname = host[0] ? strdup(host) : NULL;
 
-	if (classify_is_proto(d, NDPI_PROTOCOL_TLS) || classify_is_proto(d, NDPI_PROTOCOL_QUIC) ||
-	    nf->protos.tls_quic.ja3_client[0]) {
+	if (classify_has_tls_data(d, nf)) {
 		d->tls_version = nf->protos.tls_quic.ssl_version;
 		snprintf(d->ja3c, sizeof(d->ja3c), "%s", nf->protos.tls_quic.ja3_client);
 		snprintf(d->ja3s, sizeof(d->ja3s), "%s", nf->protos.tls_quic.ja3_server);

@@ -106,13 +106,17 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 		pl->file_start = false;
 		if (ts_us < pl->last_ts_us) {
 			for (unsigned i = 0; i < pl->nworkers; i++)
-				worker_push_flush(pl->workers[i]);
+				worker_push_flush(pl->workers[i], pl->last_ts_us);
 			pl->time_jumps++;
 			pl->last_ts_us = 0;
 		}
 	}
-	if (ts_us > pl->last_ts_us)
-		pl->last_ts_us = ts_us;
+	/* Packet time never goes backwards within a capture (as ndpiReader):
+	 * then every timeout decision depends on packet times only, not on how
+	 * packets are spread over workers. */
+	if (ts_us < pl->last_ts_us)
+		ts_us = pl->last_ts_us;
+	pl->last_ts_us = ts_us;
 	rc = decode_frame(pl->dlt, data, caplen, &d);
 	pl->decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
 	if (rc != DECODE_OK)
@@ -368,7 +372,7 @@ static void zw_stop_workers(struct pipeline *pl)
 	struct worker_stats finals[CONFIG_MAX_WORKERS];
 
 	for (unsigned i = 0; i < pl->nworkers; i++)
-		worker_push_end(pl->workers[i]);
+		worker_push_end(pl->workers[i], pl->live ? zw_clock_us(CLOCK_REALTIME) : pl->last_ts_us);
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_join(pl->workers[i], &finals[i]);
 	zw_report_stats(pl, finals);

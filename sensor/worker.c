@@ -206,12 +206,15 @@ static void *worker_main(void *arg)
 		spins = 0;
 		memcpy(&m, p, sizeof(m));
 		if (m.type == WORKER_MSG_END) {
+			/* idle flows end as timeouts whatever this worker's own clock */
+			flow_table_expire(w->table, m.ts_us);
 			ring_release(w->ring);
 			break;
 		}
 		if (m.type == WORKER_MSG_PACKET) {
 			worker_packet(w, &m, p + sizeof(m));
 		} else if (m.type == WORKER_MSG_FLUSH) {
+			flow_table_expire(w->table, m.ts_us);
 			flow_table_flush(w->table, FLOW_END_TIME_JUMP);
 			w->now_us = w->next_scan_us = w->next_snap_us = 0;
 		} else if (m.type == WORKER_MSG_TICK) {
@@ -341,14 +344,14 @@ void worker_push_tick(struct worker *w, uint64_t now_us)
 	worker_push_control(w, WORKER_MSG_TICK, now_us);
 }
 
-void worker_push_flush(struct worker *w)
+void worker_push_flush(struct worker *w, uint64_t last_ts_us)
 {
-	worker_push_control(w, WORKER_MSG_FLUSH, 0);
+	worker_push_control(w, WORKER_MSG_FLUSH, last_ts_us);
 }
 
-void worker_push_end(struct worker *w)
+void worker_push_end(struct worker *w, uint64_t last_ts_us)
 {
-	worker_push_control(w, WORKER_MSG_END, 0);
+	worker_push_control(w, WORKER_MSG_END, last_ts_us);
 }
 
 void worker_join(struct worker *w, struct worker_stats *final_stats)

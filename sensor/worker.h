@@ -53,12 +53,15 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 void worker_push_tick(struct worker *w, uint64_t now_us);
 
 /* Producer: packet time is about to go backwards (an older capture file
- * follows): report every flow (reason time_jump) and restart the clock. */
-void worker_push_flush(struct worker *w);
+ * follows).  The worker expires what is idle at last_ts_us (the newest packet
+ * time of the whole capture so far), reports every other flow (reason
+ * time_jump) and restarts its clock. */
+void worker_push_flush(struct worker *w, uint64_t last_ts_us);
 
-/* Producer: no more input.  The worker reports every flow (reason shutdown),
- * flushes its output and ends; worker_join waits for that and frees it. */
-void worker_push_end(struct worker *w);
+/* Producer: no more input.  The worker expires what is idle at last_ts_us,
+ * reports every other flow (reason shutdown), flushes its output and ends;
+ * worker_join waits for that and frees it. */
+void worker_push_end(struct worker *w, uint64_t last_ts_us);
 void worker_join(struct worker *w, struct worker_stats *final_stats);
 
 void worker_stats_snapshot(struct worker *w, struct worker_stats *out);
