@@ -136,3 +136,6 @@ clean:
 	rm -rf build build-asan build-fuzz bin
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# keep intermediate objects of test programs (no rebuild on every make test)
+.SECONDARY:

@@ -8,6 +8,8 @@
  */
 #include "capture.h"
 
+#include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,8 @@
 struct capture {
 	pcap_t *p;
 	int live;
+	int fd;            /* live: selectable descriptor, polled with the timeout */
+	int timeout_ms;
 	char name[256];
 	capture_cb cb;
 	void *ctx;
@@ -104,6 +108,18 @@ struct capture *capture_open_live(const char *iface, const struct capture_live_o
 		capture_close(c);
 		return NULL;
 	}
+	/* With TPACKET_V3 a blocking read can wait for ever on an idle link
+	 * (the kernel retires no empty block), and then neither the stop flag
+	 * nor the idle-flow ticks are seen.  So: non-blocking reads, and our own
+	 * poll() with the timeout. */
+	c->timeout_ms = o->timeout_ms;
+	c->fd = pcap_get_selectable_fd(c->p);
+	if (c->fd < 0 || pcap_setnonblock(c->p, 1, ebuf) < 0) {
+		snprintf(err, errlen, "%s: cannot make the capture non-blocking: %s", iface,
+			 c->fd < 0 ? "no selectable descriptor" : ebuf);
+		capture_close(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -146,6 +162,21 @@ int capture_dispatch(struct capture *c, int max, capture_cb cb, void *ctx, char 
 
 	c->cb = cb;
 	c->ctx = ctx;
+	if (c->live) {
+		struct pollfd pfd = { .fd = c->fd, .events = POLLIN };
+		int rc = poll(&pfd, 1, c->timeout_ms);
+
+		if (rc < 0 && errno != EINTR) {
+			snprintf(err, errlen, "%s: poll: %s", c->name, strerror(errno));
+			return CAPTURE_ERROR;
+		}
+		if (rc <= 0)
+			return 0;   /* timeout or signal: let the caller look at its flags */
+		if (pfd.revents & (POLLERR | POLLNVAL)) {
+			snprintf(err, errlen, "%s: capture device error (interface gone?)", c->name);
+			return CAPTURE_ERROR;
+		}
+	}
 	n = pcap_dispatch(c->p, max, capture_handler, (u_char *)c);
 	if (n == PCAP_ERROR_BREAK)
 		return CAPTURE_BROKEN;

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Determinism: for every capture under test-pcaps/ (ndpi, attacks, malformed),
+# `zw-sensor -r CAPTURE --flows F -w N` for N = 1, 2, 4 must give the same flow
+# records, every field included.  Records are canonicalised with `jq -S -c`
+# (sorted keys, compact) and the lines sorted before comparing, so only the
+# order of the lines may differ.  The exit status must also be the same.
+#
+# Environment: BUILD (default build), ZW_SENSOR (default $BUILD/bin/zw-sensor),
+# ZW_DETERMINISM_WORKERS (default "1 2 4": the first is the baseline).
+# Exit: 0 pass, 1 fail, 77 skip (no sensor binary).
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${BUILD:-build}
+case $BUILD in /*) ;; *) [ -d "$PWD/$BUILD" ] && BUILD=$PWD/$BUILD || BUILD=$top/$BUILD ;; esac
+cd "$top" || exit 1
+SENSOR=${ZW_SENSOR:-$BUILD/bin/zw-sensor}
+read -r -a workers <<<"${ZW_DETERMINISM_WORKERS:-1 2 4}"
+
+if [ ! -x "$SENSOR" ]; then
+	echo "SKIP: no sensor binary at $SENSOR (run make)"
+	exit 77
+fi
+if ! command -v jq >/dev/null; then
+	echo "FAIL: jq is not installed (scripts/deps.sh installs it)"
+	exit 1
+fi
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/zw-determinism.XXXXXX") || exit 1
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
+
+files=0
+bad=0
+for cap in test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng \
+	test-pcaps/attacks/*.pcap test-pcaps/attacks/*.pcapng \
+	test-pcaps/malformed/*.pcap test-pcaps/malformed/*.pcapng; do
+	[ -f "$cap" ] || continue
+	files=$((files + 1))
+	name=${cap#test-pcaps/}
+	problems=()
+	base_w=
+	base_st=
+	for w in "${workers[@]}"; do
+		raw=$tmp/raw.$w
+		canon=$tmp/canon.$w
+		err=$tmp/err.$w
+		rm -f "$raw"
+		timeout 120 "$SENSOR" -r "$cap" --flows "$raw" -w "$w" </dev/null >/dev/null 2>"$err"
+		st=$?
+		if [ "$st" -eq 124 ]; then
+			problems+=("-w $w: still running after 120 s (killed)")
+		elif [ "$st" -gt 128 ]; then
+			problems+=("-w $w: killed by signal $((st - 128))")
+		elif [ "$st" -eq 2 ]; then
+			problems+=("-w $w: exit 2 (usage error): $(head -c 200 "$err" | tr '\n' ' ')")
+		fi
+		if grep -q -E 'Sanitizer|runtime error:' "$err"; then
+			problems+=("-w $w: sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$err")")
+		fi
+		[ -f "$raw" ] || : >"$raw"
+		if ! jq -S -c . "$raw" 2>"$tmp/jqerr" | LC_ALL=C sort >"$canon"; then
+			problems+=("-w $w: output is not JSON lines: $(head -c 200 "$tmp/jqerr")")
+		fi
+		if [ -z "$base_w" ]; then
+			base_w=$w
+			base_st=$st
+			continue
+		fi
+		if [ "$st" -ne "$base_st" ]; then
+			problems+=("exit status $base_st with -w $base_w but $st with -w $w")
+		fi
+		if ! cmp -s "$tmp/canon.$base_w" "$canon"; then
+			nb=$(wc -l <"$tmp/canon.$base_w")
+			nw=$(wc -l <"$canon")
+			only_b=$(LC_ALL=C comm -23 "$tmp/canon.$base_w" "$canon" | wc -l)
+			only_w=$(LC_ALL=C comm -13 "$tmp/canon.$base_w" "$canon" | wc -l)
+			problems+=("-w $base_w: $nb records, -w $w: $nw records; $only_b only with -w $base_w, $only_w only with -w $w; diff excerpt:
+$(diff -U0 "$tmp/canon.$base_w" "$canon" | sed -n '3,12p' | cut -c1-400)")
+		fi
+	done
+	if [ "${#problems[@]}" -eq 0 ]; then
+		echo "ok   $name ($(wc -l <"$tmp/canon.$base_w") records)"
+	else
+		bad=$((bad + 1))
+		echo "DIFF $name"
+		for p in "${problems[@]}"; do
+			printf '%s\n' "$p" | sed 's/^/     /'
+		done
+	fi
+done
+
+if [ "$files" -eq 0 ]; then
+	echo "FAIL: no captures found under test-pcaps/"
+	exit 1
+fi
+echo
+echo "determinism (-w ${workers[*]}): $files captures, $((files - bad)) identical, $bad different"
+[ "$bad" -eq 0 ] || exit 1
+exit 0
