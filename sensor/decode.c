@@ -267,7 +267,6 @@ static void cur_limit(struct decode_cursor *c, size_t n)
 struct decode_ctx {
 	struct decode_cursor c;
 	struct decoded *out;
-	size_t caplen;
 	unsigned depth;          /* encapsulation layers entered */
 	uint8_t proto;           /* input of DECODE_ST_L4 */
 	enum decode_state next;
@@ -1331,7 +1330,6 @@ int decode_frame(int dlt, const uint8_t *frame, size_t caplen, struct decoded *o
 		caplen = UINT32_MAX;            /* offsets in struct decoded are 32-bit */
 	x.c.p = frame;
 	x.c.len = caplen;
-	x.caplen = caplen;
 	x.out = out;
 	x.next = decode_first_state(dlt);
 	if (x.next == DECODE_ST_DONE)
