@@ -2,7 +2,6 @@
  * validated per RFC 3629 (no overlongs, no surrogates, max U+10FFFF). */
 #include "jsonw.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,22 +212,32 @@ void jsonw_str(struct jsonw *w, const char *s)
 	jsonw_strn(w, s, strlen(s));
 }
 
+/* Decimal digits of v, written backwards from end; returns the start. */
+static char *jsonw_digits(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 void jsonw_u64(struct jsonw *w, uint64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	char tmp[24], *p = jsonw_digits(tmp + sizeof(tmp), v);
 
 	jsonw_sep(w);
-	jsonw_put(w, tmp, (size_t)n);
+	jsonw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jsonw_i64(struct jsonw *w, int64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	char tmp[24], *p = jsonw_digits(tmp + sizeof(tmp), v < 0 ? 0 - (uint64_t)v : (uint64_t)v);
 
+	if (v < 0)
+		*--p = '-';
 	jsonw_sep(w);
-	jsonw_put(w, tmp, (size_t)n);
+	jsonw_put(w, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void jsonw_double(struct jsonw *w, double v)

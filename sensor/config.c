@@ -54,7 +54,7 @@ void config_init(struct config *cfg)
 	cfg->buffer_size = 64u << 20;
 	cfg->promisc = 1;
 	cfg->workers = 1;
-	cfg->queue_size = 16u << 20;
+	cfg->queue_size = 4u << 20;
 	cfg->max_flows = 1000000;
 	cfg->timeout_s[FLOW_TCLASS_TCP] = 300;
 	cfg->timeout_s[FLOW_TCLASS_TCP_CLOSED] = 10;

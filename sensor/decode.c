@@ -1231,7 +1231,10 @@ static int decode_ipip(struct decode_ctx *x, enum decode_state next)
 	return decode_tunnel_enter(x, DECODE_TUNNEL_IPIP);
 }
 
-/* A complete IP packet with nothing after its header (nmap -sO probes). */
+/* A complete IP packet with nothing after its header (nmap -sO probes).
+ * TCP and UDP need their header to be what they say; every other protocol
+ * (SCTP included: ndpiReader 4.2 keys SCTP without ports anyway) becomes a
+ * flow of that protocol without ports, so protocol scans stay visible. */
 static int decode_is_empty(const struct decode_ctx *x)
 {
 	return cur_left(&x->c) == 0 && x->out->ip_len >= x->out->ip_total_len;
@@ -1240,8 +1243,7 @@ static int decode_is_empty(const struct decode_ctx *x)
 static int decode_l4(struct decode_ctx *x)
 {
 	x->out->l4_proto = x->proto;
-	if (decode_is_empty(x) && x->proto != DECODE_IPP_TCP &&
-	    x->proto != DECODE_IPP_UDP && x->proto != DECODE_IPP_SCTP) {
+	if (decode_is_empty(x) && x->proto != DECODE_IPP_TCP && x->proto != DECODE_IPP_UDP) {
 		decode_set_payload(x, 0);  /* a flow of that protocol, no ports */
 		return DECODE_OK;
 	}

@@ -95,6 +95,7 @@ struct flow {
 	uint64_t flow_id;
 	uint64_t first_us, last_us; /* packet time, microseconds since the epoch */
 	uint64_t report_us;         /* time of the last interim report (active timeout) */
+	uint64_t lru_us;            /* last_us when last moved to its LRU tail */
 	uint64_t pkts[2], bytes[2]; /* [0] toserver (from initiator), [1] toclient */
 
 	struct flow_tunnel *tunnel; /* heap, NULL when not tunnelled */

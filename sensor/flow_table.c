@@ -13,6 +13,7 @@
 #include <string.h>
 
 #define FLOW_TABLE_FREELIST_MAX 4096
+#define FLOW_TABLE_LRU_SLACK_US 1000000u
 
 struct flow_list {
 	struct flow *head, *tail;
@@ -45,7 +46,8 @@ struct flow_table *flow_table_new(const struct flow_table_config *cfg,
 	t->cfg = *cfg;
 	t->on_end = on_end;
 	t->ctx = ctx;
-	while (nb < cfg->max_flows && nb < (1ULL << 30))
+	/* about two flows per bucket when full */
+	while (nb < cfg->max_flows / 2 && nb < (1ULL << 30))
 		nb <<= 1;
 	t->buckets = calloc(nb, sizeof(*t->buckets));
 	if (!t->buckets) {
@@ -232,7 +234,7 @@ static struct flow *flow_table_create(struct flow_table *t, const struct flow_ke
 	}
 	f->key = *key;
 	f->hash = hash;
-	f->first_us = f->last_us = f->report_us = t->now_us;
+	f->first_us = f->last_us = f->report_us = f->lru_us = t->now_us;
 	f->tclass = (uint8_t)flow_table_class_of(f);
 	f->hnext = t->buckets[hash & t->mask];
 	t->buckets[hash & t->mask] = f;
@@ -285,8 +287,16 @@ void flow_table_touch(struct flow_table *t, struct flow *f, uint64_t now_us)
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	f->last_us = t->now_us;
+	/* Moving a flow to the LRU tail touches its neighbours' cache lines: do
+	 * it at most once per FLOW_TABLE_LRU_SLACK_US of packet time.  A list
+	 * head is then at most that much fresher than its position says, so an
+	 * idle flow queued behind it is reported at most that much later -
+	 * never earlier, and with the same record (last_us is exact). */
+	if (c == f->tclass && f->last_us - f->lru_us < FLOW_TABLE_LRU_SLACK_US)
+		return;
 	flow_list_remove(&t->lru[f->tclass], f);
 	f->tclass = c;
+	f->lru_us = f->last_us;
 	flow_list_append(&t->lru[c], f);
 }
 

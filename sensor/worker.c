@@ -195,7 +195,7 @@ static void *worker_main(void *arg)
 	for (;;) {
 		size_t len;
 		const uint8_t *p = ring_peek(w->ring, &len);
-		struct worker_msg m;
+		const struct worker_msg *m;
 
 		if (!p) {
 			if (spins == 0 && w->cfg.live)
@@ -204,22 +204,22 @@ static void *worker_main(void *arg)
 			continue;
 		}
 		spins = 0;
-		memcpy(&m, p, sizeof(m));
-		if (m.type == WORKER_MSG_END) {
+		m = (const struct worker_msg *)(const void *)p;   /* ring slots are 8-aligned */
+		if (m->type == WORKER_MSG_END) {
 			/* idle flows end as timeouts whatever this worker's own clock */
-			flow_table_expire(w->table, m.ts_us);
+			flow_table_expire(w->table, m->ts_us);
 			ring_release(w->ring);
 			break;
 		}
-		if (m.type == WORKER_MSG_PACKET) {
-			worker_packet(w, &m, p + sizeof(m));
-		} else if (m.type == WORKER_MSG_FLUSH) {
-			flow_table_expire(w->table, m.ts_us);
+		if (m->type == WORKER_MSG_PACKET) {
+			worker_packet(w, m, p + sizeof(*m));
+		} else if (m->type == WORKER_MSG_FLUSH) {
+			flow_table_expire(w->table, m->ts_us);
 			flow_table_flush(w->table, FLOW_END_TIME_JUMP);
 			w->now_us = w->next_scan_us = w->next_snap_us = 0;
-		} else if (m.type == WORKER_MSG_TICK) {
-			if (m.ts_us > w->now_us)
-				w->now_us = m.ts_us;
+		} else if (m->type == WORKER_MSG_TICK) {
+			if (m->ts_us > w->now_us)
+				w->now_us = m->ts_us;
 			if (w->cfg.live)
 				worker_flush_output(w);
 		}
@@ -296,8 +296,10 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 		       uint64_t ts_us, bool wait)
 {
 	struct worker_msg m;
-	uint8_t *slot = worker_reserve(w, sizeof(m) + ip_len, wait);
+	uint8_t *slot;
 
+	_Static_assert(sizeof(struct worker_msg) % 8 == 0, "ring payloads stay 8-aligned");
+	slot = worker_reserve(w, sizeof(m) + ip_len, wait);
 	if (!slot) {
 		pthread_mutex_lock(&w->snap_mu);
 		w->snap.queue_full++;

@@ -765,6 +765,11 @@ static void test_l4(struct t *t)
 	check(t, d.l4_proto == 4 && d.tunnel == 0, "empty ipip probe: a proto 4 flow");
 	p.b[14 + 9] = 6;
 	expect_rc(t, "empty tcp", dec_n(T_DLT_EN10MB, p.b, p.n, &d), DECODE_TRUNCATED_L4);
+	p.b[14 + 9] = 17;
+	expect_rc(t, "empty udp", dec_n(T_DLT_EN10MB, p.b, p.n, &d), DECODE_TRUNCATED_L4);
+	p.b[14 + 9] = 132;
+	expect_rc(t, "empty sctp probe", dec_n(T_DLT_EN10MB, p.b, p.n, &d), DECODE_OK);
+	expect_flow(t, "empty sctp probe", &d, 4, 132, A4, B4, 0, 0);
 }
 
 /* ---- IPv6 ---- */
