@@ -18,11 +18,7 @@
 #   ZW_TEST_TIMEOUT    seconds before a test is killed and failed (default 1800)
 set -u
 
-top=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) [ -d "$PWD/$BUILD" ] && BUILD=$PWD/$BUILD || BUILD=$top/$BUILD ;; esac
-export BUILD
-cd "$top" || exit 1
+. "$(dirname "$0")/lib.sh"
 filter=${ZW_TEST_FILTER:-}
 limit=${ZW_TEST_TIMEOUT:-1800}
 logs=$BUILD/test-logs

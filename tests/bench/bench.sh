@@ -25,10 +25,7 @@
 #   ZW_NDPIREADER     ndpiReader to compare with (default: ndpiReader on PATH)
 set -u
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) [ -d "$PWD/$BUILD" ] && BUILD=$PWD/$BUILD || BUILD=$top/$BUILD ;; esac
-cd "$top" || exit 1
+. "$(dirname "$0")/../lib.sh"
 
 runs=${ZW_BENCH_RUNS:-3}
 dir=${ZW_BENCH_DIR:-/tmp/zw-bench}
@@ -36,7 +33,7 @@ packets_want=${ZW_BENCH_PACKETS:-2000000}
 flows_want=${ZW_BENCH_FLOWS:-200000}
 seed=${ZW_BENCH_SEED:-1}
 ndpi=${ZW_NDPIREADER:-ndpiReader}
-sensor=$BUILD/bin/zw-sensor
+sensor=$SENSOR
 mkbench=$BUILD/tools/zw-mkbench
 pcapcount=$BUILD/tools/zw-pcapcount
 timer=/usr/bin/time

@@ -29,11 +29,7 @@
 # Environment: BUILD (default build), ZW_SENSOR (default $BUILD/bin/zw-sensor).
 set -u
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) [ -d "$PWD/$BUILD" ] && BUILD=$PWD/$BUILD || BUILD=$top/$BUILD ;; esac
-cd "$top" || exit 1
-SENSOR=${ZW_SENSOR:-$BUILD/bin/zw-sensor}
+. "$(dirname "$0")/../lib.sh"
 
 captures=(
 	test-pcaps/ndpi/chrome.pcap
@@ -47,10 +43,7 @@ skip() { echo "SKIP: $*"; exit 77; }
 command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || skip "no 'ip netns' (install iproute2)"
 command -v tcpreplay >/dev/null || skip "no tcpreplay (install tcpreplay)"
 [ -x "$SENSOR" ] || skip "no sensor binary at $SENSOR (run make)"
-if ! command -v jq >/dev/null; then
-	echo "FAIL: jq is not installed (scripts/deps.sh installs it)"
-	exit 1
-fi
+zw_need_jq
 
 ns=zwns$$
 host_if=zwh$$

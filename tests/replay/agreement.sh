@@ -12,22 +12,13 @@
 # report, unreadable output), 77 skip (no sensor binary).
 set -u
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) [ -d "$PWD/$BUILD" ] && BUILD=$PWD/$BUILD || BUILD=$top/$BUILD ;; esac
-cd "$top" || exit 1
-SENSOR=${ZW_SENSOR:-$BUILD/bin/zw-sensor}
+. "$(dirname "$0")/../lib.sh"
 min_present=${1:-99}
 min_agree=${2:-99}
 
-if [ ! -x "$SENSOR" ]; then
-	echo "SKIP: no sensor binary at $SENSOR (run make)"
-	exit 77
-fi
+zw_need_sensor
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/zw-agreement.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+zw_tmpdir agreement
 out=${ZW_AGREEMENT_KEEP:-$tmp/flows}
 mkdir -p "$out" || exit 1
 

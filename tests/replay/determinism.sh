@@ -10,25 +10,13 @@
 # Exit: 0 pass, 1 fail, 77 skip (no sensor binary).
 set -u
 
-top=$(cd "$(dirname "$0")/../.." && pwd)
-BUILD=${BUILD:-build}
-case $BUILD in /*) ;; *) [ -d "$PWD/$BUILD" ] && BUILD=$PWD/$BUILD || BUILD=$top/$BUILD ;; esac
-cd "$top" || exit 1
-SENSOR=${ZW_SENSOR:-$BUILD/bin/zw-sensor}
+. "$(dirname "$0")/../lib.sh"
 read -r -a workers <<<"${ZW_DETERMINISM_WORKERS:-1 2 4}"
 
-if [ ! -x "$SENSOR" ]; then
-	echo "SKIP: no sensor binary at $SENSOR (run make)"
-	exit 77
-fi
-if ! command -v jq >/dev/null; then
-	echo "FAIL: jq is not installed (scripts/deps.sh installs it)"
-	exit 1
-fi
+zw_need_sensor
+zw_need_jq
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/zw-determinism.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+zw_tmpdir determinism
 
 files=0
 bad=0
