@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CONF_MAX_LINE 4096
+#define CONF_MAX_LINE 4096u
 #define CONF_MAX_FILE (4u << 20)   /* a config larger than this is refused */
 
 /* Called for each key/value.  Return 0 to go on; on error write a reason into

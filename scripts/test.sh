@@ -1,7 +1,8 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: install what is needed, build with
 # warnings as errors, run the suite, then run it again under AddressSanitizer
-# + UndefinedBehaviorSanitizer.  Ends with one line "N passed, N failed".
+# + UndefinedBehaviorSanitizer, then cppcheck.  Ends with one line
+# "N passed, N failed".
 #
 #   scripts/test.sh            everything
 #   ZW_TEST_FILTER=regex       only tests whose name matches
@@ -39,6 +40,15 @@ run_suite() {   # $1: label, rest: make arguments
 
 run_suite build WERROR=1 test
 run_suite asan WERROR=1 asan
+
+echo "=== lint: make lint (cppcheck)"
+if make lint; then
+	echo "PASS  lint"
+	total_pass=$((total_pass + 1))
+else
+	echo "FAIL  lint"
+	total_fail=$((total_fail + 1))
+fi
 
 echo "${total_pass} passed, ${total_fail} failed"
 [ "$total_fail" -eq 0 ]

@@ -143,7 +143,6 @@ static void zw_sum_workers(struct pipeline *pl, struct worker_stats *sum,
 			worker_stats_snapshot(pl->workers[i], &s);
 		sum->packets += s.packets;
 		sum->bytes += s.bytes;
-		sum->queue_full += s.queue_full;
 		sum->records += s.records;
 		sum->records_dropped += s.records_dropped;
 		sum->memory += s.memory;

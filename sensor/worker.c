@@ -160,7 +160,6 @@ static void worker_publish(struct worker *w)
 	w->st.dpi = *cs;
 	w->st.memory = flow_table_memory(w->table) + cs->state_bytes;
 	pthread_mutex_lock(&w->snap_mu);
-	w->st.queue_full = w->snap.queue_full;   /* producer-owned counter */
 	w->snap = w->st;
 	pthread_mutex_unlock(&w->snap_mu);
 }
@@ -300,12 +299,8 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 
 	_Static_assert(sizeof(struct worker_msg) % 8 == 0, "ring payloads stay 8-aligned");
 	slot = worker_reserve(w, sizeof(m) + ip_len, wait);
-	if (!slot) {
-		pthread_mutex_lock(&w->snap_mu);
-		w->snap.queue_full++;
-		pthread_mutex_unlock(&w->snap_mu);
-		return -1;
-	}
+	if (!slot)
+		return -1;   /* the caller counts it (capture.queue_drops) */
 	memset(&m, 0, sizeof(m));
 	m.type = WORKER_MSG_PACKET;
 	m.tcp_flags = d->tcp_flags;

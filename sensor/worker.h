@@ -30,7 +30,6 @@ struct worker_config {
 
 struct worker_stats {
 	uint64_t packets, bytes;            /* handled by this worker */
-	uint64_t queue_full;                /* packets refused because the ring was full */
 	uint64_t records, records_dropped;  /* flow records written / lost (too large) */
 	struct flow_table_stats flows;
 	struct classify_stats dpi;
@@ -44,7 +43,7 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 
 /* Producer: hand over a decoded packet.  ip/ip_len is the innermost IP
  * packet.  With wait, blocks while the ring is full (offline replay: lose
- * nothing); without, counts the packet in queue_full and returns -1. */
+ * nothing); without, returns -1 at once and the caller counts the drop. */
 int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
 		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
 		       uint64_t ts_us, bool wait);
