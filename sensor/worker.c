@@ -177,13 +177,24 @@ static void worker_timers(struct worker *w)
 	}
 }
 
+/* Waiting for the other side of a ring: yield a few times (it is probably
+ * about to move), then sleep, longer the longer the wait, up to 1 ms.  An
+ * idle live sensor then wakes about a thousand times a second per thread;
+ * a 4 MiB ring takes several ms to drain, so the producer never starves the
+ * worker by oversleeping. */
 static void worker_idle_wait(unsigned *spins)
 {
-	if (++*spins < 64) {
+	unsigned n = ++*spins;
+	long ns;
+
+	if (n < 64) {
 		sched_yield();
 		return;
 	}
-	nanosleep(&(struct timespec){ .tv_nsec = 200000 }, NULL);
+	ns = 50000L << (n - 64 < 5 ? n - 64 : 5);   /* 50 us .. 1.6 ms */
+	if (ns > 1000000L)
+		ns = 1000000L;
+	nanosleep(&(struct timespec){ .tv_nsec = ns }, NULL);
 }
 
 static void *worker_main(void *arg)

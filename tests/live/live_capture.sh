@@ -86,6 +86,8 @@ done
 
 # ---------------------------------------------------------------- network
 ip netns add "$ns" 2>"$tmp/err" || skip "cannot create a network namespace: $(cat "$tmp/err")"
+# `ip netns exec` needs / to be a mount point (not so in a plain chroot)
+ip netns exec "$ns" true 2>"$tmp/err" || skip "cannot run in a network namespace: $(cat "$tmp/err")"
 ip link add "$host_if" type veth peer name "$ns_if" netns "$ns" 2>"$tmp/err" ||
 	skip "cannot create a veth pair: $(cat "$tmp/err")"
 # Before the links come up: see "Kernel noise" above.  Written to /proc/sys
