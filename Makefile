@@ -5,6 +5,7 @@
 #   make test       build, then run the whole suite (tests/run.sh)
 #   make asan       the same suite with AddressSanitizer + UBSan (own build dir)
 #   make fuzz       libFuzzer targets with clang (build-fuzz/)
+#   make fuzz-run   run each of them for FUZZ_SECONDS (30) from its corpus
 #   make bench      benchmarks against ndpiReader 4.2 (tests/bench/bench.sh)
 #   make install    PREFIX=/usr/local DESTDIR=  (never overwrites a config)
 #
@@ -66,7 +67,7 @@ TOOL_BIN   := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
 SENSOR_BIN := $(BUILD)/bin/zw-sensor
 
-.PHONY: all test check asan fuzz bench bench-live lint install uninstall clean tests-build
+.PHONY: all test check asan fuzz fuzz-run bench bench-live lint install uninstall clean tests-build
 
 all: $(SENSOR_BIN) $(TOOL_BIN)
 	@mkdir -p bin && ln -sf ../$(SENSOR_BIN) bin/zw-sensor
@@ -103,9 +104,21 @@ asan:
 	$(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" test
 
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_SECONDS ?= 30
 fuzz:
 	$(MAKE) BUILD=build-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link" SAN=1 $(FUZZ_BIN)
 	@echo "run e.g.: build-fuzz/fuzz_decode tests/fuzz/corpus/decode"
+
+# Each fuzz target for FUZZ_SECONDS from its corpus (new inputs go to a
+# scratch directory, the corpus in git is not touched).  CI runs this.
+fuzz-run: fuzz
+	@for t in $(FUZZ_BIN); do \
+	  name=$${t#build-fuzz/fuzz_}; scratch=$$(mktemp -d); \
+	  echo "fuzzing $$name for $(FUZZ_SECONDS) s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$scratch tests/fuzz/corpus/$$name \
+	    >build-fuzz/$$name.log 2>&1 || { tail -40 build-fuzz/$$name.log; rm -rf $$scratch; exit 1; }; \
+	  grep -E 'stat::number_of_executed_units' build-fuzz/$$name.log; rm -rf $$scratch; \
+	done
 
 build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o $(LIB_OBJ)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)

@@ -1,8 +1,8 @@
 #!/bin/sh
 # The whole test suite, as CI runs it: install what is needed, build with
 # warnings as errors, run the suite, then run it again under AddressSanitizer
-# + UndefinedBehaviorSanitizer, then cppcheck.  Ends with one line
-# "N passed, N failed".
+# + UndefinedBehaviorSanitizer, then cppcheck, then each libFuzzer target
+# for 30 s.  Ends with one line "N passed, N failed".
 #
 #   scripts/test.sh            everything
 #   ZW_TEST_FILTER=regex       only tests whose name matches
@@ -41,14 +41,21 @@ run_suite() {   # $1: label, rest: make arguments
 run_suite build WERROR=1 test
 run_suite asan WERROR=1 asan
 
-echo "=== lint: make lint (cppcheck)"
-if make lint; then
-	echo "PASS  lint"
-	total_pass=$((total_pass + 1))
-else
-	echo "FAIL  lint"
-	total_fail=$((total_fail + 1))
-fi
+check() {   # $1: label, rest: command; one more test passed or failed
+	label=$1
+	shift
+	echo "=== $label: $*"
+	if "$@"; then
+		echo "PASS  $label"
+		total_pass=$((total_pass + 1))
+	else
+		echo "FAIL  $label"
+		total_fail=$((total_fail + 1))
+	fi
+}
+
+check lint make lint
+check fuzz make fuzz-run FUZZ_SECONDS=30
 
 echo "${total_pass} passed, ${total_fail} failed"
 [ "$total_fail" -eq 0 ]
