@@ -128,10 +128,17 @@ static void classify_collect(struct flow *f, ndpi_protocol proto)
 	free(d->hostname);
 	d->hostname = host[0] ? strdup(host) : NULL;
 
-	if (classify_has_tls_data(d, nf)) {
-		d->tls_version = nf->protos.tls_quic.ssl_version;
-		snprintf(d->ja3c, sizeof(d->ja3c), "%s", nf->protos.tls_quic.ja3_client);
-		snprintf(d->ja3s, sizeof(d->ja3s), "%s", nf->protos.tls_quic.ja3_server);
+	if (classify_has_tls_data(d, nf) && !d->tls &&
+	    (nf->protos.tls_quic.ssl_version || nf->protos.tls_quic.ja3_client[0] ||
+	     nf->protos.tls_quic.ja3_server[0])) {
+		d->tls = malloc(sizeof(*d->tls));
+		if (d->tls) {   /* without memory the record just lacks the TLS fields */
+			d->tls->version = nf->protos.tls_quic.ssl_version;
+			snprintf(d->tls->ja3c, sizeof(d->tls->ja3c), "%s",
+				 nf->protos.tls_quic.ja3_client);
+			snprintf(d->tls->ja3s, sizeof(d->tls->ja3s), "%s",
+				 nf->protos.tls_quic.ja3_server);
+		}
 	}
 }
 

@@ -39,17 +39,22 @@ uint64_t flow_key_shard_hash(const struct flow_key *key);
  * initiator to responder, 2 if it goes the other way, 0 if no match. */
 int flow_key_match(const struct flow_key *stored, const struct flow_key *pkt);
 
+/* TLS/QUIC details, allocated only for flows that have them. */
+struct flow_tls {
+	uint16_t version;           /* 0 if none */
+	char ja3c[33], ja3s[33];    /* "" when absent */
+};
+
 /* What the classifier learned; filled by classify, read by record. */
 struct flow_dpi {
 	uint16_t master, app;       /* nDPI protocol ids */
 	uint16_t category;          /* nDPI category id */
 	uint8_t  confidence;        /* ndpi_confidence_t */
 	uint8_t  done;              /* dissection finished (given up or complete) */
-	uint16_t tls_version;       /* 0 if none */
 	uint16_t risk_score;
 	uint64_t risk;              /* nDPI risk bitmap */
 	char    *hostname;          /* SNI / Host / DNS query; heap, may be NULL */
-	char     ja3c[33], ja3s[33];/* "" when absent */
+	struct flow_tls *tls;       /* heap, may be NULL */
 };
 
 struct flow_tunnel {
@@ -88,7 +93,6 @@ struct flow {
 	uint64_t hash;
 	uint8_t  tclass;            /* timeout class = which LRU list */
 	uint8_t  tcp;               /* FLOW_TCP_* */
-	uint8_t  reported;          /* an interim (active) record was written */
 	uint8_t  icmp_type, icmp_code;  /* of the first packet */
 
 	struct flow_key key;

@@ -62,6 +62,7 @@ static void flow_table_release(struct flow_table *t, struct flow *f)
 {
 	free(f->tunnel);
 	free(f->dpi.hostname);
+	free(f->dpi.tls);
 	if (t->nfree < FLOW_TABLE_FREELIST_MAX) {
 		f->hnext = t->freelist;
 		t->freelist = f;
@@ -82,6 +83,7 @@ void flow_table_free(struct flow_table *t)
 			next = f->lnext;
 			free(f->tunnel);
 			free(f->dpi.hostname);
+			free(f->dpi.tls);
 			free(f);
 		}
 	}

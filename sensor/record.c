@@ -114,13 +114,15 @@ static void record_ndpi(struct jsonw *w, struct classify *c, const struct flow_d
 	jsonw_kv_u64(w, "risk_score", d->risk_score);
 	if (d->hostname)
 		jsonw_kv_str(w, "hostname", d->hostname);
-	if (d->ja3c[0])
-		jsonw_kv_str(w, "ja3c", d->ja3c);
-	if (d->ja3s[0])
-		jsonw_kv_str(w, "ja3s", d->ja3s);
-	tls = classify_tls_version_name(d->tls_version, buf, sizeof(buf));
-	if (tls)
-		jsonw_kv_str(w, "tls_version", tls);
+	if (d->tls) {
+		if (d->tls->ja3c[0])
+			jsonw_kv_str(w, "ja3c", d->tls->ja3c);
+		if (d->tls->ja3s[0])
+			jsonw_kv_str(w, "ja3s", d->tls->ja3s);
+		tls = classify_tls_version_name(d->tls->version, buf, sizeof(buf));
+		if (tls)
+			jsonw_kv_str(w, "tls_version", tls);
+	}
 	jsonw_obj_end(w);
 }
 

@@ -147,7 +147,6 @@ static void worker_packet(struct worker *w, const struct worker_msg *m, const ui
 	if (w->cfg.active_timeout_s &&
 	    w->now_us - f->report_us >= (uint64_t)w->cfg.active_timeout_s * 1000000u) {
 		f->report_us = w->now_us;
-		f->reported = 1;
 		worker_emit(w, f, FLOW_END_ACTIVE);
 	}
 }
