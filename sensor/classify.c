@@ -157,7 +157,7 @@ static ndpi_protocol classify_give_up(struct classify *c, struct flow *f)
 {
 	u_int8_t guessed = 0;
 
-	c->stats.flows_guessed++;
+	c->stats.flows_given_up++;
 	return ndpi_detection_giveup(c->ndpi, f->dpi_state, 1, &guessed);
 }
 

@@ -28,7 +28,7 @@ struct classify;
 
 struct classify_stats {
 	uint64_t flows_dissected;   /* flows whose dissection ended */
-	uint64_t flows_guessed;     /* ... by giving up */
+	uint64_t flows_given_up;    /* ... through ndpi_detection_giveup() */
 	uint64_t packets_dissected; /* packets handed to nDPI */
 	uint64_t alloc_failed;      /* flows left Unknown: no memory for nDPI state */
 	uint64_t state_bytes;       /* nDPI flow state held now */

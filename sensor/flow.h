@@ -81,10 +81,9 @@ enum flow_end {
 const char *flow_end_name(enum flow_end reason);
 
 /* TCP state bits */
-#define FLOW_TCP_SYN0 0x01   /* SYN seen from initiator */
-#define FLOW_TCP_FIN0 0x02
-#define FLOW_TCP_FIN1 0x04
-#define FLOW_TCP_RST  0x08
+#define FLOW_TCP_FIN0 0x01   /* FIN seen from the initiator */
+#define FLOW_TCP_FIN1 0x02   /* FIN seen from the responder */
+#define FLOW_TCP_RST  0x04   /* RST seen either way */
 
 struct flow {
 	/* table links (flow_table) */

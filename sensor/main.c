@@ -153,7 +153,7 @@ static void zw_sum_workers(struct pipeline *pl, struct worker_stats *sum,
 		for (int r = 0; r < FLOW_END_COUNT; r++)
 			sum->flows.ended[r] += s.flows.ended[r];
 		sum->dpi.flows_dissected += s.dpi.flows_dissected;
-		sum->dpi.flows_guessed += s.dpi.flows_guessed;
+		sum->dpi.flows_given_up += s.dpi.flows_given_up;
 		sum->dpi.packets_dissected += s.dpi.packets_dissected;
 		sum->dpi.alloc_failed += s.dpi.alloc_failed;
 		sum->dpi.state_bytes += s.dpi.state_bytes;
@@ -212,7 +212,7 @@ static void zw_stats_json(struct pipeline *pl, struct jsonw *w, const struct wor
 	jsonw_obj_begin(w);
 	jsonw_kv_u64(w, "packets", s->dpi.packets_dissected);
 	jsonw_kv_u64(w, "flows_done", s->dpi.flows_dissected);
-	jsonw_kv_u64(w, "flows_given_up", s->dpi.flows_guessed);
+	jsonw_kv_u64(w, "flows_given_up", s->dpi.flows_given_up);
 	jsonw_kv_u64(w, "alloc_failed", s->dpi.alloc_failed);
 	jsonw_obj_end(w);
 

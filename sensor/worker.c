@@ -117,8 +117,6 @@ static void worker_tcp_state(struct flow *f, int dir, uint8_t flags)
 		f->tcp |= FLOW_TCP_RST;
 	if (flags & TCP_FIN)
 		f->tcp |= dir ? FLOW_TCP_FIN1 : FLOW_TCP_FIN0;
-	if ((flags & (TCP_SYN | TCP_ACK)) == TCP_SYN && dir == 0)
-		f->tcp |= FLOW_TCP_SYN0;
 }
 
 static void worker_packet(struct worker *w, const struct worker_msg *m, const uint8_t *ip)
