@@ -32,6 +32,19 @@ checks=0
 pass() { checks=$((checks + 1)); echo "ok   $*"; }
 fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
 
+# same_records EXPECTED GOT WHAT OKMSG FAILMSG: one check; the expected file
+# must not be empty, and on a difference a diff excerpt is shown.
+same_records() {
+	if [ ! -s "$1" ]; then
+		fail "$3: no flow records"
+	elif cmp -s "$1" "$2"; then
+		pass "$4 ($(wc -l <"$2") records)"
+	else
+		fail "$5:"
+		diff -U0 "$1" "$2" | sed -n '3,12p' | cut -c1-300 | sed 's/^/     /'
+	fi
+}
+
 # status_problem STATUS ERRFILE: prints why the run is unacceptable, if it is.
 status_problem() {
 	local st=$1 err=$2
@@ -150,14 +163,9 @@ for cap in test-pcaps/ndpi/tor.pcap test-pcaps/ndpi/dns.pcap test-pcaps/attacks/
 	fi
 	canon "$tmp/file.json" "$tmp/file.c"
 	canon "$tmp/stdin.json" "$tmp/stdin.c"
-	if [ ! -s "$tmp/file.c" ]; then
-		fail "$cap: no flow records from -r FILE"
-	elif cmp -s "$tmp/file.c" "$tmp/stdin.c"; then
-		pass "$cap: $(wc -l <"$tmp/file.c") identical records from stdin and from the file"
-	else
-		fail "$cap: records from stdin differ from the file's:"
-		diff -U0 "$tmp/file.c" "$tmp/stdin.c" | sed -n '3,10p' | cut -c1-300 | sed 's/^/     /'
-	fi
+	same_records "$tmp/file.c" "$tmp/stdin.c" "$cap: from -r FILE" \
+		"$cap: identical records from stdin and from the file" \
+		"$cap: records from stdin differ from the file's (- file, + stdin)"
 done
 
 # ---------------------------------------------------------------- 4. two -r
@@ -185,14 +193,9 @@ elif [ "$st" -ne 0 ]; then
 elif [ "$ok" -eq 1 ]; then
 	LC_ALL=C sort -o "$tmp/sep.p" "$tmp/sep.p"
 	project "$tmp/both.json" "$tmp/both.p"
-	if [ ! -s "$tmp/sep.p" ]; then
-		fail "two -r: no flow records from the files alone"
-	elif cmp -s "$tmp/sep.p" "$tmp/both.p"; then
-		pass "-r $a -r $b: $(wc -l <"$tmp/both.p") records, the same as the two files alone"
-	else
-		fail "-r $a -r $b: records differ from the two files replayed alone (- alone, + together):"
-		diff -U0 "$tmp/sep.p" "$tmp/both.p" | sed -n '3,12p' | cut -c1-300 | sed 's/^/     /'
-	fi
+	same_records "$tmp/sep.p" "$tmp/both.p" "two -r: from the files alone" \
+		"-r $a -r $b: the same records as the two files alone" \
+		"-r $a -r $b: records differ from the two files replayed alone (- alone, + together)"
 fi
 
 echo
