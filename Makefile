@@ -134,15 +134,17 @@ lint:
 	  --suppress=missingIncludeSystem -Icommon -Isensor common sensor tools
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zonewatch $(DESTDIR)/etc/zonewatch
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zonewatch $(DESTDIR)/etc/zonewatch \
+	  $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(SENSOR_BIN) $(DESTDIR)$(PREFIX)/bin/zw-sensor
+	install -m 0644 doc/zw-sensor.8 $(DESTDIR)$(PREFIX)/share/man/man8/zw-sensor.8
 	install -m 0644 sensor/zw-sensor.conf.example $(DESTDIR)$(PREFIX)/share/zonewatch/
 	@if [ -e $(DESTDIR)/etc/zonewatch/zw-sensor.conf ]; then \
 	  echo "keeping existing $(DESTDIR)/etc/zonewatch/zw-sensor.conf"; \
 	else install -m 0640 sensor/zw-sensor.conf.example $(DESTDIR)/etc/zonewatch/zw-sensor.conf; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/zw-sensor
+	rm -f $(DESTDIR)$(PREFIX)/bin/zw-sensor $(DESTDIR)$(PREFIX)/share/man/man8/zw-sensor.8
 	rm -rf $(DESTDIR)$(PREFIX)/share/zonewatch
 
 clean:
