@@ -7,18 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Set once by log_init() before any thread exists; read-only afterwards. */
-static struct {
-	const char *progname;
-	enum log_level level;
-} log_cfg = { "zonewatch", LOG_LEVEL_INFO };
-
-void log_init(const char *progname, enum log_level level)
-{
-	log_cfg.progname = progname;
-	log_cfg.level = level;
-}
-
 static const char *log_level_name(enum log_level level)
 {
 	switch (level) {
@@ -30,15 +18,15 @@ static const char *log_level_name(enum log_level level)
 	return "?";
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+void log_msg(const struct log *lg, enum log_level level, const char *fmt, ...)
 {
 	char line[1024];
 	int n, m;
 	va_list ap;
 
-	if (level > log_cfg.level)
+	if (level > lg->level)
 		return;
-	n = snprintf(line, sizeof(line), "%s: %s: ", log_cfg.progname, log_level_name(level));
+	n = snprintf(line, sizeof(line), "%s: %s: ", lg->progname, log_level_name(level));
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	va_start(ap, fmt);

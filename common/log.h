@@ -1,9 +1,9 @@
 /*
  * log — leveled messages to stderr, prefixed with the program name.
  *
- * Thread-safe (one write(2) per message).  The level and program name are set
- * once at start-up with log_init(), before any thread starts; they are the
- * only process-wide settings and are never changed afterwards.
+ * The settings live in a struct log that the program owns (no global state)
+ * and passes to whoever logs; any thread may log through a const pointer to
+ * it.  Each message is one write(2), so lines from threads never interleave.
  */
 #ifndef ZW_LOG_H
 #define ZW_LOG_H
@@ -12,16 +12,18 @@
 
 enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBUG };
 
-/* Call once, before threads start. */
-void log_init(const char *progname, enum log_level level);
+struct log {
+	const char *progname;
+	enum log_level level;     /* messages above this level are dropped */
+};
 
-void log_msg(enum log_level level, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+void log_msg(const struct log *lg, enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
-#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_error(lg, ...) log_msg(lg, LOG_LEVEL_ERROR, __VA_ARGS__)
+#define log_warn(lg, ...)  log_msg(lg, LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(lg, ...)  log_msg(lg, LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(lg, ...) log_msg(lg, LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 /* Rate limiter for a repeated message: at most one line per interval.  The
  * caller owns the struct (one per message site and thread) and passes time. */

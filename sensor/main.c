@@ -37,6 +37,7 @@ static volatile sig_atomic_t zw_stats_signal;
 
 struct pipeline {
 	struct config *cfg;
+	struct log log;
 	struct worker *workers[CONFIG_MAX_WORKERS];
 	unsigned nworkers;
 	struct sink flows, stats;
@@ -236,11 +237,11 @@ static void zw_stats_text(struct pipeline *pl, const struct worker_stats *s)
 			n += (size_t)snprintf(reasons + n, sizeof(reasons) - n, " %s=%" PRIu64,
 					      decode_result_name(r), pl->decode[r]);
 	}
-	log_info("packets %" PRIu64 " (%" PRIu64 " bytes), decoded %" PRIu64 ", not decoded:%s",
+	log_info(&pl->log, "packets %" PRIu64 " (%" PRIu64 " bytes), decoded %" PRIu64 ", not decoded:%s",
 		 pl->packets, pl->bytes, pl->decode[DECODE_OK], n ? reasons : " 0");
-	log_info("drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64,
+	log_info(&pl->log, "drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64,
 		 pl->kstats.kernel_drops, pl->kstats.if_drops, pl->queue_drops);
-	log_info("flows: created %" PRIu64 ", active %" PRIu64 ", evicted %" PRIu64
+	log_info(&pl->log, "flows: created %" PRIu64 ", active %" PRIu64 ", evicted %" PRIu64
 		 ", records %" PRIu64 " (dropped %" PRIu64 "), flow memory %" PRIu64 " KiB",
 		 s->flows.created, s->flows.active, s->flows.ended[FLOW_END_EVICTED], s->records,
 		 s->records_dropped, s->memory / 1024);
@@ -297,7 +298,7 @@ static int zw_run_source(struct pipeline *pl, struct capture *cap, struct zw_tim
 
 	pl->dlt = capture_datalink(cap);
 	if (!decode_dlt_is_supported(pl->dlt)) {
-		log_error("%s: link type %d is not supported", capture_name(cap), pl->dlt);
+		log_error(&pl->log, "%s: link type %d is not supported", capture_name(cap), pl->dlt);
 		return -1;
 	}
 	while (!zw_stop_signal) {
@@ -305,7 +306,7 @@ static int zw_run_source(struct pipeline *pl, struct capture *cap, struct zw_tim
 		if (n == CAPTURE_EOF || n == CAPTURE_BROKEN)
 			break;
 		if (n == CAPTURE_ERROR) {
-			log_error("%s (packets before this point were processed)", err);
+			log_error(&pl->log, "%s (packets before this point were processed)", err);
 			return -1;
 		}
 		zw_periodic(pl, t);
@@ -322,7 +323,7 @@ static int zw_run_files(struct pipeline *pl, struct zw_timers *t)
 		struct capture *cap = capture_open_file(pl->cfg->files[i], pl->cfg->filter, err,
 							 sizeof(err));
 		if (!cap) {
-			log_error("%s", err);
+			log_error(&pl->log, "%s", err);
 			pl->input_errors++;
 			rc = -1;
 			continue;
@@ -358,7 +359,7 @@ static int zw_start_workers(struct pipeline *pl)
 		wc.id = i;
 		pl->workers[i] = worker_start(&wc, err, sizeof(err));
 		if (!pl->workers[i]) {
-			log_error("%s", err);
+			log_error(&pl->log, "%s", err);
 			return -1;
 		}
 		pl->nworkers++;
@@ -522,9 +523,9 @@ static int zw_open_outputs(struct pipeline *pl)
 {
 	char err[512];
 
-	if (sink_open(&pl->flows, pl->cfg->flows_path, err, sizeof(err)) < 0 ||
-	    sink_open(&pl->stats, pl->cfg->stats_path, err, sizeof(err)) < 0) {
-		log_error("%s", err);
+	if (sink_open(&pl->flows, pl->cfg->flows_path, &pl->log, err, sizeof(err)) < 0 ||
+	    sink_open(&pl->stats, pl->cfg->stats_path, &pl->log, err, sizeof(err)) < 0) {
+		log_error(&pl->log, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -542,7 +543,7 @@ static int zw_open_live(struct pipeline *pl)
 
 	pl->live_cap = capture_open_live(pl->cfg->interface, &o, pl->cfg->filter, err, sizeof(err));
 	if (!pl->live_cap) {
-		log_error("%s", err);
+		log_error(&pl->log, "%s", err);
 		return -1;
 	}
 	return 0;
@@ -564,9 +565,10 @@ int main(int argc, char **argv)
 		config_fini(&cfg);
 		return rc < 0 ? 0 : rc;
 	}
-	log_init("zw-sensor", verbosity >= 2 ? LOG_LEVEL_DEBUG :
-			      verbosity == 1 ? LOG_LEVEL_INFO :
-			      cfg.quiet ? LOG_LEVEL_WARN : LOG_LEVEL_INFO);
+	pl.log.progname = "zw-sensor";
+	pl.log.level = verbosity >= 2 ? LOG_LEVEL_DEBUG :
+		       verbosity == 1 ? LOG_LEVEL_INFO :
+		       cfg.quiet ? LOG_LEVEL_WARN : LOG_LEVEL_INFO;
 	pl.cfg = &cfg;
 	pl.live = cfg.interface != NULL;
 	pl.started_mono_us = zw_clock_us(CLOCK_MONOTONIC);
@@ -577,7 +579,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if ((cfg.user || pl.live) && privdrop(cfg.user, err, sizeof(err)) < 0) {
-		log_error("%s", err);
+		log_error(&pl.log, "%s", err);
 		status = 1;
 		goto out;
 	}
@@ -586,14 +588,14 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (pl.live) {
-		log_info("capturing on %s with %u worker(s)", cfg.interface, pl.nworkers);
+		log_info(&pl.log, "capturing on %s with %u worker(s)", cfg.interface, pl.nworkers);
 		if (zw_run_source(&pl, pl.live_cap, &timers) < 0)
 			status = 1;
 	} else if (zw_run_files(&pl, &timers) < 0) {
 		status = 1;
 	}
 	if (zw_stop_signal)
-		log_info("stopping on signal: flushing flows");
+		log_info(&pl.log, "stopping on signal: flushing flows");
 out:
 	if (pl.nworkers)
 		zw_stop_workers(&pl);

@@ -9,10 +9,11 @@
 
 #include "log.h"
 
-int sink_open(struct sink *s, const char *path, char *err, size_t errlen)
+int sink_open(struct sink *s, const char *path, const struct log *lg, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
+	s->log = lg;
 	pthread_mutex_init(&s->mu, NULL);
 	if (!path)
 		return 0;
@@ -52,7 +53,7 @@ int sink_write(struct sink *s, const void *buf, size_t len)
 			continue;
 		if (n <= 0) {
 			if (s->write_errors++ == 0)
-				log_error("%s: write failed: %s (further errors only counted)", s->path,
+				log_error(s->log, "%s: write failed: %s (further errors only counted)", s->path,
 					  n < 0 ? strerror(errno) : "no progress");
 			rc = -1;
 			break;

@@ -12,16 +12,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct log;
+
 struct sink {
 	pthread_mutex_t mu;
+	const struct log *log;   /* borrowed; where a write error is reported */
 	int fd;              /* -1: disabled (no output requested) */
 	int own_fd;          /* close on sink_close */
 	char path[256];
 	uint64_t bytes, write_errors;
 };
 
-/* path NULL → disabled; "-" → stdout.  Returns 0 or -1 with reason in err. */
-int sink_open(struct sink *s, const char *path, char *err, size_t errlen);
+/* path NULL → disabled; "-" → stdout.  lg must outlive the sink.  Returns 0
+ * or -1 with reason in err. */
+int sink_open(struct sink *s, const char *path, const struct log *lg, char *err, size_t errlen);
 void sink_close(struct sink *s);
 static inline int sink_enabled(const struct sink *s) { return s->fd >= 0; }
 /* Append len bytes (complete lines).  0 or -1 (counted). */
