@@ -149,7 +149,7 @@ int capture_is_live(const struct capture *c)
 
 static void capture_handler(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct capture *c = (struct capture *)user;
+	struct capture *c = (struct capture *)(void *)user;   /* our own pointer, back */
 	uint64_t ts = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 
 	c->cb(c->ctx, ts, bytes, h->caplen, h->len);
