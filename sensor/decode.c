@@ -335,6 +335,7 @@ static void decode_reset_ip(struct decoded *d)
 	d->tcp_flags = 0;
 	d->icmp_type = d->icmp_code = 0;
 	d->is_first_fragment = 0;
+	d->frag_id = 0;
 	d->ip_offset = d->ip_len = d->ip_total_len = 0;
 	d->payload_offset = d->payload_len = 0;
 }
@@ -711,13 +712,14 @@ static int decode_ipv4(struct decode_ctx *x)
 	struct decoded *d = x->out;
 	struct decode_cursor *c = &x->c;
 	uint8_t vihl, proto;
-	uint16_t total, frag;
+	uint16_t total, id, frag;
 	size_t ihl;
 
 	if (!cur_has(c, 0, DECODE_IPV4_MIN))
 		return DECODE_TRUNCATED_IP;
 	(void)cur_rd8(c, 0, &vihl);
 	(void)cur_rd16(c, 2, &total);
+	(void)cur_rd16(c, 4, &id);
 	(void)cur_rd16(c, 6, &frag);
 	(void)cur_rd8(c, 9, &proto);
 	if (vihl >> 4 != 4)
@@ -737,6 +739,7 @@ static int decode_ipv4(struct decode_ctx *x)
 	if (cur_skip(c, ihl) != 0)
 		return DECODE_TRUNCATED_IP;     /* options cut */
 	x->proto = proto;
+	d->frag_id = id;
 	if ((frag & 0x1fff) != 0) {
 		decode_set_payload(x, 0);
 		return DECODE_FRAGMENT;
@@ -754,6 +757,7 @@ static int decode_ipv6_ext(struct decode_ctx *x, uint8_t *nh)
 	struct decode_cursor *c = &x->c;
 	uint8_t next, hlen;
 	uint16_t fo;
+	uint32_t id;
 	size_t len;
 
 	switch (*nh) {
@@ -767,8 +771,9 @@ static int decode_ipv6_ext(struct decode_ctx *x, uint8_t *nh)
 		len = *nh == DECODE_IPP_AH ? ((size_t)hlen + 2) * 4 : ((size_t)hlen + 1) * 8;
 		break;
 	case DECODE_IPP_FRAGMENT:
-		if (cur_rd8(c, 0, &next) || cur_rd16(c, 2, &fo) || !cur_has(c, 0, 8))
+		if (cur_rd8(c, 0, &next) || cur_rd16(c, 2, &fo) || cur_rd32(c, 4, &id))
 			return -DECODE_BAD_IPV6_EXT;
+		x->out->frag_id = id;
 		len = 8;
 		if ((fo >> 3) != 0) {
 			(void)cur_skip(c, len);

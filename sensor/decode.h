@@ -25,7 +25,8 @@ enum decode_result {
 	DECODE_BAD_IP_VERSION,
 	DECODE_BAD_IP_HEADER,     /* IHL < 5, total length < IHL, ... */
 	DECODE_BAD_IPV6_EXT,      /* malformed or truncated extension header chain */
-	DECODE_FRAGMENT,          /* non-first IP fragment: no L4 header (counted, no flow) */
+	DECODE_FRAGMENT,          /* non-first IP fragment: no L4 header.  src, dst,
+				   * l4_proto, frag_id and the lengths are set */
 	DECODE_TRUNCATED_L4,      /* TCP/UDP/SCTP header cut by caplen or IP length */
 	DECODE_BAD_L4_HEADER,     /* TCP data offset < 5, UDP length < 8, ... */
 	DECODE_BAD_TUNNEL,        /* tunnel header recognised but malformed */
@@ -55,6 +56,9 @@ struct decoded {
 	uint8_t  tcp_flags;        /* TCP flags byte, 0 otherwise */
 	uint8_t  icmp_type, icmp_code;   /* ICMP / ICMPv6, else 0 */
 	uint8_t  is_first_fragment;      /* 1: MF set with offset 0 (v4) or frag hdr offset 0 (v6) */
+	uint32_t frag_id;          /* datagram id (IPv4 identification, IPv6 fragment
+				    * header identification) of a first fragment, or
+				    * of a non-first one (result DECODE_FRAGMENT) */
 	uint32_t ip_offset;        /* offset of the innermost IP header in the frame */
 	uint32_t ip_len;           /* bytes of that IP packet present: min(IP length, caplen - ip_offset) */
 	uint32_t ip_total_len;     /* length the IP header claims (v6: 40 + payload length) */

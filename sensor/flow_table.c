@@ -247,19 +247,30 @@ static struct flow *flow_table_create(struct flow_table *t, const struct flow_ke
 	return f;
 }
 
+struct flow *flow_table_find(const struct flow_table *t, const struct flow_key *key,
+			     uint64_t hash, int *dir)
+{
+	struct flow *f;
+	int m;
+
+	for (f = t->buckets[hash & t->mask]; f; f = f->hnext) {
+		if (f->hash == hash && (m = flow_key_match(&f->key, key)) != 0) {
+			*dir = m - 1;
+			return f;
+		}
+	}
+	return NULL;
+}
+
 struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, uint64_t hash,
 			    uint64_t now_us, bool tcp_syn_only, int *dir, bool *created)
 {
 	struct flow *f;
-	int m = 0;
 
 	if (now_us > t->now_us)
 		t->now_us = now_us;
 	*created = false;
-	for (f = t->buckets[hash & t->mask]; f; f = f->hnext) {
-		if (f->hash == hash && (m = flow_key_match(&f->key, key)) != 0)
-			break;
-	}
+	f = flow_table_find(t, key, hash, dir);
 	if (f) {
 		if (flow_table_is_idle(t, f, t->now_us)) {
 			flow_table_end(t, f, flow_table_idle_reason(f));
@@ -270,10 +281,8 @@ struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, ui
 			f = NULL;
 		}
 	}
-	if (f) {
-		*dir = m - 1;
+	if (f)
 		return f;
-	}
 	f = flow_table_create(t, key, hash);
 	if (f) {
 		*dir = 0;

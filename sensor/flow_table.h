@@ -57,6 +57,10 @@ void flow_table_free(struct flow_table *t);
 struct flow *flow_table_get(struct flow_table *t, const struct flow_key *key, uint64_t hash,
 			    uint64_t now_us, bool tcp_syn_only, int *dir, bool *created);
 
+/* The flow of a packet if the table holds it (no creation, no expiry). */
+struct flow *flow_table_find(const struct flow_table *t, const struct flow_key *key,
+			     uint64_t hash, int *dir);
+
 /* After updating a flow's counters and TCP state: move it to the LRU tail of
  * its (possibly new) timeout class. */
 void flow_table_touch(struct flow_table *t, struct flow *flow, uint64_t now_us);

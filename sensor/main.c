@@ -120,12 +120,17 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 	pl->last_ts_us = ts_us;
 	rc = decode_frame(pl->dlt, data, caplen, &d);
 	pl->decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
-	if (rc != DECODE_OK)
+	if (rc != DECODE_OK && rc != DECODE_FRAGMENT)
 		return;
 	flow_key_from_decoded(&key, &d);
+	/* the shard hash has no ports: a later fragment finds its flow's worker */
 	shard = (unsigned)(flow_key_shard_hash(&key) % pl->nworkers);
-	if (worker_push_packet(pl->workers[shard], &d, &key, flow_key_hash(&key),
-			       data + d.ip_offset, d.ip_len, wire_len, ts_us, !pl->live) < 0)
+	if (rc == DECODE_FRAGMENT)
+		rc = worker_push_fragment(pl->workers[shard], &d, &key, wire_len, ts_us, !pl->live);
+	else
+		rc = worker_push_packet(pl->workers[shard], &d, &key, flow_key_hash(&key),
+					data + d.ip_offset, d.ip_len, wire_len, ts_us, !pl->live);
+	if (rc < 0)
 		pl->queue_drops++;
 }
 
@@ -146,6 +151,9 @@ static void zw_sum_workers(struct pipeline *pl, struct worker_stats *sum,
 		sum->bytes += s.bytes;
 		sum->records += s.records;
 		sum->records_dropped += s.records_dropped;
+		sum->fragments_attributed += s.fragments_attributed;
+		sum->fragments_unattributed += s.fragments_unattributed;
+		sum->frags.evicted += s.frags.evicted;
 		sum->memory += s.memory;
 		sum->flows.created += s.flows.created;
 		sum->flows.alloc_failed += s.flows.alloc_failed;
@@ -191,6 +199,13 @@ static void zw_stats_json(struct pipeline *pl, struct jsonw *w, const struct wor
 	jsonw_obj_begin(w);
 	for (int r = 0; r < DECODE_NREASONS; r++)
 		jsonw_kv_u64(w, decode_result_name(r), pl->decode[r]);
+	jsonw_obj_end(w);
+
+	jsonw_key(w, "fragments");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "attributed", s->fragments_attributed);
+	jsonw_kv_u64(w, "unattributed", s->fragments_unattributed);
+	jsonw_kv_u64(w, "datagrams_evicted", s->frags.evicted);
 	jsonw_obj_end(w);
 
 	jsonw_key(w, "flows");

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "frag.h"
 #include "jsonw.h"
 #include "log.h"
 #include "record.h"
@@ -25,16 +26,27 @@
 #define WORKER_OUT_CAP     (1u << 20)       /* one record larger than this is dropped */
 #define WORKER_SCAN_US     1000000u         /* idle scan every second of packet time */
 #define WORKER_SNAP_US     1000000u
+#define WORKER_FRAG_CAP    8192u            /* fragmented datagrams remembered */
+#define WORKER_FRAG_TIMEOUT_S 30u
 
-enum worker_msg_type { WORKER_MSG_PACKET = 1, WORKER_MSG_TICK, WORKER_MSG_FLUSH, WORKER_MSG_END };
+enum worker_msg_type {
+	WORKER_MSG_PACKET = 1,
+	WORKER_MSG_FRAGMENT,     /* a non-first IP fragment: counted, no payload */
+	WORKER_MSG_TICK,
+	WORKER_MSG_FLUSH,
+	WORKER_MSG_END
+};
 
 struct worker_msg {
 	uint8_t  type;
 	uint8_t  tcp_flags;
 	uint8_t  icmp_type, icmp_code;
+	uint8_t  first_fragment;
+	uint8_t  pad[3];
 	uint32_t ip_len;
 	uint32_t wire_len;
-	uint32_t pad;
+	uint32_t frag_id;
+	uint32_t pad2;
 	uint64_t ts_us;
 	uint64_t hash;
 	struct flow_key key;
@@ -46,6 +58,7 @@ struct worker {
 	pthread_t thread;
 	struct ring *ring;
 	struct flow_table *table;
+	struct frag_table *frags;
 	struct classify *cls;
 	struct jsonw out;
 	uint64_t now_us, next_scan_us, next_snap_us;
@@ -140,6 +153,8 @@ static void worker_packet(struct worker *w, const struct worker_msg *m, const ui
 	if (m->key.proto == 6)
 		worker_tcp_state(f, dir, m->tcp_flags);
 	flow_table_touch(w->table, f, w->now_us);
+	if (m->first_fragment)
+		frag_table_note(w->frags, &m->key, m->hash, m->frag_id, w->now_us);
 	if (!f->dpi.done)
 		classify_packet(w->cls, f, ip, m->ip_len, w->now_us);
 	if (w->cfg.active_timeout_s &&
@@ -149,11 +164,37 @@ static void worker_packet(struct worker *w, const struct worker_msg *m, const ui
 	}
 }
 
+/* A later fragment counts in the flow of its datagram's first fragment. */
+static void worker_fragment(struct worker *w, const struct worker_msg *m)
+{
+	struct flow_key key;
+	uint64_t hash;
+	struct flow *f = NULL;
+	int dir;
+
+	if (m->ts_us > w->now_us)
+		w->now_us = m->ts_us;
+	w->st.packets++;
+	w->st.bytes += m->wire_len;
+	if (frag_table_lookup(w->frags, &m->key, m->frag_id, w->now_us, &key, &hash) == 0)
+		f = flow_table_find(w->table, &key, hash, &dir);
+	if (!f) {
+		w->st.fragments_unattributed++;
+		return;
+	}
+	/* same source and destination as the first fragment: same direction */
+	f->pkts[dir]++;
+	f->bytes[dir] += m->wire_len;
+	flow_table_touch(w->table, f, w->now_us);
+	w->st.fragments_attributed++;
+}
+
 static void worker_publish(struct worker *w)
 {
 	const struct classify_stats *cs = classify_stats_get(w->cls);
 
 	w->st.flows = *flow_table_stats_get(w->table);
+	w->st.frags = *frag_table_stats_get(w->frags);
 	w->st.dpi = *cs;
 	w->st.memory = flow_table_memory(w->table) + cs->state_bytes;
 	pthread_mutex_lock(&w->snap_mu);
@@ -220,6 +261,8 @@ static void *worker_main(void *arg)
 		}
 		if (m->type == WORKER_MSG_PACKET) {
 			worker_packet(w, m, p + sizeof(*m));
+		} else if (m->type == WORKER_MSG_FRAGMENT) {
+			worker_fragment(w, m);
 		} else if (m->type == WORKER_MSG_FLUSH) {
 			flow_table_expire(w->table, m->ts_us);
 			flow_table_flush(w->table, FLOW_END_TIME_JUMP);
@@ -244,6 +287,7 @@ static void worker_destroy(struct worker *w)
 	if (!w)
 		return;
 	flow_table_free(w->table);
+	frag_table_free(w->frags);
 	classify_free(w->cls);
 	ring_free(w->ring);
 	jsonw_fini(&w->out);
@@ -265,7 +309,8 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 	jsonw_init(&w->out, WORKER_OUT_CAP);
 	w->ring = ring_new(cfg->queue_bytes);
 	w->table = flow_table_new(&cfg->table, worker_on_flow_end, w);
-	if (!w->ring || !w->table) {
+	w->frags = frag_table_new(WORKER_FRAG_CAP, WORKER_FRAG_TIMEOUT_S);
+	if (!w->ring || !w->table || !w->frags) {
 		snprintf(err, errlen, "worker %u: out of memory (queue %zu bytes, %u flows)", cfg->id,
 			 cfg->queue_bytes, cfg->table.max_flows);
 		goto fail;
@@ -316,6 +361,8 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 	m.icmp_code = d->icmp_code;
 	m.ip_len = ip_len;
 	m.wire_len = wire_len;
+	m.first_fragment = d->is_first_fragment;
+	m.frag_id = d->frag_id;
 	m.ts_us = ts_us;
 	m.hash = hash;
 	m.key = *key;
@@ -328,6 +375,25 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 	}
 	memcpy(slot, &m, sizeof(m));
 	memcpy(slot + sizeof(m), ip, ip_len);
+	ring_commit(w->ring);
+	return 0;
+}
+
+int worker_push_fragment(struct worker *w, const struct decoded *d, const struct flow_key *key,
+			 uint32_t wire_len, uint64_t ts_us, bool wait)
+{
+	struct worker_msg m;
+	void *slot = worker_reserve(w, sizeof(m), wait);
+
+	if (!slot)
+		return -1;
+	memset(&m, 0, sizeof(m));
+	m.type = WORKER_MSG_FRAGMENT;
+	m.wire_len = wire_len;
+	m.frag_id = d->frag_id;
+	m.ts_us = ts_us;
+	m.key = *key;
+	memcpy(slot, &m, sizeof(m));
 	ring_commit(w->ring);
 	return 0;
 }

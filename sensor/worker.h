@@ -16,6 +16,7 @@
 #include "classify.h"
 #include "decode.h"
 #include "flow_table.h"
+#include "frag.h"
 #include "sink.h"
 
 struct worker_config {
@@ -31,7 +32,10 @@ struct worker_config {
 struct worker_stats {
 	uint64_t packets, bytes;            /* handled by this worker */
 	uint64_t records, records_dropped;  /* flow records written / lost (too large) */
+	uint64_t fragments_attributed;      /* later IP fragments counted in their flow */
+	uint64_t fragments_unattributed;    /* ... whose flow was not found */
 	struct flow_table_stats flows;
+	struct frag_table_stats frags;
 	struct classify_stats dpi;
 	uint64_t memory;                    /* flow table + nDPI flow state bytes */
 };
@@ -47,6 +51,12 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
 		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
 		       uint64_t ts_us, bool wait);
+
+/* Producer: a non-first IP fragment (decode result DECODE_FRAGMENT; key with
+ * ports 0).  It is counted in the flow of its datagram when the worker saw
+ * the first fragment.  Waiting and return as for worker_push_packet. */
+int worker_push_fragment(struct worker *w, const struct decoded *d, const struct flow_key *key,
+			 uint32_t wire_len, uint64_t ts_us, bool wait);
 
 /* Producer: time passes without packets (live capture): expire idle flows. */
 void worker_push_tick(struct worker *w, uint64_t now_us);
