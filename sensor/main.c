@@ -7,8 +7,6 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <inttypes.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +22,8 @@
 #include "jsonw.h"
 #include "log.h"
 #include "privdrop.h"
-#include "record.h"
 #include "sink.h"
+#include "stats.h"
 #include "worker.h"
 
 #define ZW_DISPATCH_BATCH 512
@@ -46,15 +44,9 @@ struct pipeline {
 	struct capture *live_cap;
 	uint64_t started_mono_us;
 
-	/* main-thread counters */
-	uint64_t packets, bytes;
-	uint64_t decode[DECODE_NREASONS];
-	uint64_t queue_drops;      /* live: worker ring full */
-	uint64_t input_errors;     /* files that could not be opened or read to the end */
 	uint64_t last_ts_us;       /* newest packet time so far */
 	bool file_start;           /* the next packet is the first of a file */
-	uint64_t time_jumps;       /* files older than the one before: flows flushed */
-	struct capture_stats kstats;
+	struct stats_capture st;   /* the capture thread's counters */
 };
 
 static uint64_t zw_clock_us(clockid_t id)
@@ -99,8 +91,8 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 	unsigned shard;
 	int rc;
 
-	pl->packets++;
-	pl->bytes += wire_len;
+	pl->st.packets++;
+	pl->st.bytes += wire_len;
 	if (pl->file_start) {
 		/* An older capture after a newer one: end every flow first, so
 		 * timeouts and flow times stay those of each file. */
@@ -108,7 +100,7 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 		if (ts_us < pl->last_ts_us) {
 			for (unsigned i = 0; i < pl->nworkers; i++)
 				worker_push_flush(pl->workers[i], pl->last_ts_us);
-			pl->time_jumps++;
+			pl->st.time_jumps++;
 			pl->last_ts_us = 0;
 		}
 	}
@@ -119,7 +111,7 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 		ts_us = pl->last_ts_us;
 	pl->last_ts_us = ts_us;
 	rc = decode_frame(pl->dlt, data, caplen, &d);
-	pl->decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
+	pl->st.decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
 	if (rc != DECODE_OK && rc != DECODE_FRAGMENT)
 		return;
 	flow_key_from_decoded(&key, &d);
@@ -131,151 +123,33 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 		rc = worker_push_packet(pl->workers[shard], &d, &key, flow_key_hash(&key),
 					data + d.ip_offset, d.ip_len, wire_len, ts_us, !pl->live);
 	if (rc < 0)
-		pl->queue_drops++;
+		pl->st.queue_drops++;
 }
 
 /* ---- statistics -------------------------------------------------------- */
 
-static void zw_sum_workers(struct pipeline *pl, struct worker_stats *sum,
-			   const struct worker_stats *finals)
-{
-	memset(sum, 0, sizeof(*sum));
-	for (unsigned i = 0; i < pl->nworkers; i++) {
-		struct worker_stats s;
-
-		if (finals)
-			s = finals[i];
-		else
-			worker_stats_snapshot(pl->workers[i], &s);
-		sum->packets += s.packets;
-		sum->bytes += s.bytes;
-		sum->records += s.records;
-		sum->records_dropped += s.records_dropped;
-		sum->fragments_attributed += s.fragments_attributed;
-		sum->fragments_unattributed += s.fragments_unattributed;
-		sum->frags.evicted += s.frags.evicted;
-		sum->memory += s.memory;
-		sum->flows.created += s.flows.created;
-		sum->flows.alloc_failed += s.flows.alloc_failed;
-		sum->flows.active += s.flows.active;
-		sum->flows.peak += s.flows.peak;
-		for (int r = 0; r < FLOW_END_COUNT; r++)
-			sum->flows.ended[r] += s.flows.ended[r];
-		sum->dpi.flows_dissected += s.dpi.flows_dissected;
-		sum->dpi.flows_given_up += s.dpi.flows_given_up;
-		sum->dpi.packets_dissected += s.dpi.packets_dissected;
-		sum->dpi.alloc_failed += s.dpi.alloc_failed;
-		sum->dpi.state_bytes += s.dpi.state_bytes;
-	}
-}
-
-static void zw_stats_json(struct pipeline *pl, struct jsonw *w, const struct worker_stats *s,
-			  bool final)
-{
-	char ts[40];
-	struct mallinfo2 mi = mallinfo2();
-
-	record_time(ts, sizeof(ts), zw_clock_us(CLOCK_REALTIME));
-	jsonw_obj_begin(w);
-	jsonw_kv_str(w, "timestamp", ts);
-	jsonw_kv_str(w, "event_type", "stats");
-	jsonw_kv_str(w, "sensor", pl->cfg->sensor_id);
-	jsonw_kv_bool(w, "final", final);
-	jsonw_kv_u64(w, "uptime", (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u);
-
-	jsonw_key(w, "capture");
-	jsonw_obj_begin(w);
-	jsonw_kv_u64(w, "packets", pl->packets);
-	jsonw_kv_u64(w, "bytes", pl->bytes);
-	jsonw_kv_u64(w, "kernel_received", pl->kstats.received);
-	jsonw_kv_u64(w, "kernel_drops", pl->kstats.kernel_drops);
-	jsonw_kv_u64(w, "if_drops", pl->kstats.if_drops);
-	jsonw_kv_u64(w, "queue_drops", pl->queue_drops);
-	jsonw_kv_u64(w, "input_errors", pl->input_errors);
-	jsonw_kv_u64(w, "time_jumps", pl->time_jumps);
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "decoder");
-	jsonw_obj_begin(w);
-	for (int r = 0; r < DECODE_NREASONS; r++)
-		jsonw_kv_u64(w, decode_result_name(r), pl->decode[r]);
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "fragments");
-	jsonw_obj_begin(w);
-	jsonw_kv_u64(w, "attributed", s->fragments_attributed);
-	jsonw_kv_u64(w, "unattributed", s->fragments_unattributed);
-	jsonw_kv_u64(w, "datagrams_evicted", s->frags.evicted);
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "flows");
-	jsonw_obj_begin(w);
-	jsonw_kv_u64(w, "created", s->flows.created);
-	jsonw_kv_u64(w, "active", s->flows.active);
-	jsonw_kv_u64(w, "peak", s->flows.peak);
-	jsonw_kv_u64(w, "alloc_failed", s->flows.alloc_failed);
-	jsonw_key(w, "ended");
-	jsonw_obj_begin(w);
-	for (int r = FLOW_END_TIMEOUT; r < FLOW_END_COUNT; r++)
-		if (r != FLOW_END_ACTIVE)
-			jsonw_kv_u64(w, flow_end_name(r), s->flows.ended[r]);
-	jsonw_obj_end(w);
-	jsonw_kv_u64(w, "records", s->records);
-	jsonw_kv_u64(w, "records_dropped", s->records_dropped);
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "dpi");
-	jsonw_obj_begin(w);
-	jsonw_kv_u64(w, "packets", s->dpi.packets_dissected);
-	jsonw_kv_u64(w, "flows_done", s->dpi.flows_dissected);
-	jsonw_kv_u64(w, "flows_given_up", s->dpi.flows_given_up);
-	jsonw_kv_u64(w, "alloc_failed", s->dpi.alloc_failed);
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "memory");
-	jsonw_obj_begin(w);
-	jsonw_kv_u64(w, "flow_tables", s->memory);
-	jsonw_kv_u64(w, "heap_in_use", (uint64_t)(mi.uordblks + mi.hblkhd));
-	jsonw_obj_end(w);
-	jsonw_obj_end(w);
-	jsonw_raw(w, "\n", 1);
-}
-
-static void zw_stats_text(struct pipeline *pl, const struct worker_stats *s)
-{
-	char reasons[1024];
-	size_t n = 0;
-
-	reasons[0] = '\0';
-	for (int r = 1; r < DECODE_NREASONS && n < sizeof(reasons); r++) {
-		if (pl->decode[r])
-			n += (size_t)snprintf(reasons + n, sizeof(reasons) - n, " %s=%" PRIu64,
-					      decode_result_name(r), pl->decode[r]);
-	}
-	log_info(&pl->log, "packets %" PRIu64 " (%" PRIu64 " bytes), decoded %" PRIu64 ", not decoded:%s",
-		 pl->packets, pl->bytes, pl->decode[DECODE_OK], n ? reasons : " 0");
-	log_info(&pl->log, "drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64,
-		 pl->kstats.kernel_drops, pl->kstats.if_drops, pl->queue_drops);
-	log_info(&pl->log, "flows: created %" PRIu64 ", active %" PRIu64 ", evicted %" PRIu64
-		 ", records %" PRIu64 " (dropped %" PRIu64 "), flow memory %" PRIu64 " KiB",
-		 s->flows.created, s->flows.active, s->flows.ended[FLOW_END_EVICTED], s->records,
-		 s->records_dropped, s->memory / 1024);
-}
-
 static void zw_report_stats(struct pipeline *pl, const struct worker_stats *finals)
 {
-	struct worker_stats sum;
+	struct worker_stats sum, one;
 	struct jsonw w;
 
 	if (pl->live_cap)
-		capture_get_stats(pl->live_cap, &pl->kstats);
-	zw_sum_workers(pl, &sum, finals);
+		capture_get_stats(pl->live_cap, &pl->st.kernel);
+	memset(&sum, 0, sizeof(sum));
+	for (unsigned i = 0; i < pl->nworkers; i++) {
+		if (finals)
+			one = finals[i];
+		else
+			worker_stats_snapshot(pl->workers[i], &one);
+		stats_add_worker(&sum, &one);
+	}
 	if (!pl->cfg->quiet && (finals || !sink_enabled(&pl->stats)))
-		zw_stats_text(pl, &sum);
+		stats_log(&pl->log, &pl->st, &sum);
 	if (!sink_enabled(&pl->stats))
 		return;
 	jsonw_init(&w, 1u << 16);
-	zw_stats_json(pl, &w, &sum, finals != NULL);
+	stats_json(&w, &pl->st, &sum, pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
+		   (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u, finals != NULL);
 	if (jsonw_ok(&w))
 		sink_write(&pl->stats, w.buf, w.len);
 	jsonw_fini(&w);
@@ -339,13 +213,13 @@ static int zw_run_files(struct pipeline *pl, struct zw_timers *t)
 							 sizeof(err));
 		if (!cap) {
 			log_error(&pl->log, "%s", err);
-			pl->input_errors++;
+			pl->st.input_errors++;
 			rc = -1;
 			continue;
 		}
 		pl->file_start = true;
 		if (zw_run_source(pl, cap, t) < 0) {
-			pl->input_errors++;
+			pl->st.input_errors++;
 			rc = -1;
 		}
 		capture_close(cap);

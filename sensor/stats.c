@@ -1,0 +1,134 @@
+/* stats — see stats.h. */
+#include "stats.h"
+
+#include <inttypes.h>
+#include <malloc.h>
+#include <stdio.h>
+
+#include "record.h"
+
+void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s)
+{
+	sum->packets += s->packets;
+	sum->bytes += s->bytes;
+	sum->records += s->records;
+	sum->records_dropped += s->records_dropped;
+	sum->fragments_attributed += s->fragments_attributed;
+	sum->fragments_unattributed += s->fragments_unattributed;
+	sum->frags.evicted += s->frags.evicted;
+	sum->memory += s->memory;
+	sum->flows.created += s->flows.created;
+	sum->flows.alloc_failed += s->flows.alloc_failed;
+	sum->flows.active += s->flows.active;
+	sum->flows.peak += s->flows.peak;
+	for (int r = 0; r < FLOW_END_COUNT; r++)
+		sum->flows.ended[r] += s->flows.ended[r];
+	sum->dpi.flows_dissected += s->dpi.flows_dissected;
+	sum->dpi.flows_given_up += s->dpi.flows_given_up;
+	sum->dpi.packets_dissected += s->dpi.packets_dissected;
+	sum->dpi.alloc_failed += s->dpi.alloc_failed;
+	sum->dpi.state_bytes += s->dpi.state_bytes;
+}
+
+static void stats_json_capture(struct jsonw *w, const struct stats_capture *cap)
+{
+	jsonw_key(w, "capture");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "packets", cap->packets);
+	jsonw_kv_u64(w, "bytes", cap->bytes);
+	jsonw_kv_u64(w, "kernel_received", cap->kernel.received);
+	jsonw_kv_u64(w, "kernel_drops", cap->kernel.kernel_drops);
+	jsonw_kv_u64(w, "if_drops", cap->kernel.if_drops);
+	jsonw_kv_u64(w, "queue_drops", cap->queue_drops);
+	jsonw_kv_u64(w, "input_errors", cap->input_errors);
+	jsonw_kv_u64(w, "time_jumps", cap->time_jumps);
+	jsonw_obj_end(w);
+
+	jsonw_key(w, "decoder");
+	jsonw_obj_begin(w);
+	for (int r = 0; r < DECODE_NREASONS; r++)
+		jsonw_kv_u64(w, decode_result_name(r), cap->decode[r]);
+	jsonw_obj_end(w);
+}
+
+static void stats_json_workers(struct jsonw *w, const struct worker_stats *s)
+{
+	jsonw_key(w, "fragments");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "attributed", s->fragments_attributed);
+	jsonw_kv_u64(w, "unattributed", s->fragments_unattributed);
+	jsonw_kv_u64(w, "datagrams_evicted", s->frags.evicted);
+	jsonw_obj_end(w);
+
+	jsonw_key(w, "flows");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "created", s->flows.created);
+	jsonw_kv_u64(w, "active", s->flows.active);
+	jsonw_kv_u64(w, "peak", s->flows.peak);
+	jsonw_kv_u64(w, "alloc_failed", s->flows.alloc_failed);
+	jsonw_key(w, "ended");
+	jsonw_obj_begin(w);
+	for (int r = FLOW_END_TIMEOUT; r < FLOW_END_COUNT; r++)
+		if (r != FLOW_END_ACTIVE)
+			jsonw_kv_u64(w, flow_end_name(r), s->flows.ended[r]);
+	jsonw_obj_end(w);
+	jsonw_kv_u64(w, "records", s->records);
+	jsonw_kv_u64(w, "records_dropped", s->records_dropped);
+	jsonw_obj_end(w);
+
+	jsonw_key(w, "dpi");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "packets", s->dpi.packets_dissected);
+	jsonw_kv_u64(w, "flows_done", s->dpi.flows_dissected);
+	jsonw_kv_u64(w, "flows_given_up", s->dpi.flows_given_up);
+	jsonw_kv_u64(w, "alloc_failed", s->dpi.alloc_failed);
+	jsonw_obj_end(w);
+}
+
+void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
+		const char *sensor_id, uint64_t now_us, uint64_t uptime_s, bool final)
+{
+	char ts[40];
+	struct mallinfo2 mi = mallinfo2();
+
+	record_time(ts, sizeof(ts), now_us);
+	jsonw_obj_begin(w);
+	jsonw_kv_str(w, "timestamp", ts);
+	jsonw_kv_str(w, "event_type", "stats");
+	jsonw_kv_str(w, "sensor", sensor_id);
+	jsonw_kv_bool(w, "final", final);
+	jsonw_kv_u64(w, "uptime", uptime_s);
+	stats_json_capture(w, cap);
+	stats_json_workers(w, wk);
+	jsonw_key(w, "memory");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "flow_tables", wk->memory);
+	jsonw_kv_u64(w, "heap_in_use", (uint64_t)(mi.uordblks + mi.hblkhd));
+	jsonw_obj_end(w);
+	jsonw_obj_end(w);
+	jsonw_raw(w, "\n", 1);
+}
+
+void stats_log(const struct log *lg, const struct stats_capture *cap,
+	       const struct worker_stats *wk)
+{
+	char reasons[1024];
+	size_t n = 0;
+
+	reasons[0] = '\0';
+	for (int r = 1; r < DECODE_NREASONS && n < sizeof(reasons); r++) {
+		if (cap->decode[r] && r != DECODE_FRAGMENT)
+			n += (size_t)snprintf(reasons + n, sizeof(reasons) - n, " %s=%" PRIu64,
+					      decode_result_name(r), cap->decode[r]);
+	}
+	log_info(lg, "packets %" PRIu64 " (%" PRIu64 " bytes), decoded %" PRIu64
+		 ", later fragments %" PRIu64 " (%" PRIu64 " in their flow), not decoded:%s",
+		 cap->packets, cap->bytes, cap->decode[DECODE_OK], cap->decode[DECODE_FRAGMENT],
+		 wk->fragments_attributed, n ? reasons : " 0");
+	log_info(lg, "drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64,
+		 cap->kernel.kernel_drops, cap->kernel.if_drops, cap->queue_drops);
+	log_info(lg, "flows: created %" PRIu64 ", active %" PRIu64 ", evicted %" PRIu64
+		 ", records %" PRIu64 " (dropped %" PRIu64 "), flow memory %" PRIu64 " KiB",
+		 wk->flows.created, wk->flows.active, wk->flows.ended[FLOW_END_EVICTED], wk->records,
+		 wk->records_dropped, wk->memory / 1024);
+}

@@ -1,0 +1,41 @@
+/*
+ * stats — the sensor's counters, summed over the capture thread and the
+ * workers, as a JSON statistics record and as log lines.
+ * Field reference: doc/flow-records.md, "Statistics records".
+ *
+ * Main thread only.
+ */
+#ifndef ZW_STATS_H
+#define ZW_STATS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "decode.h"
+#include "jsonw.h"
+#include "log.h"
+#include "worker.h"
+
+/* Counters of the capture thread. */
+struct stats_capture {
+	uint64_t packets, bytes;
+	uint64_t decode[DECODE_NREASONS];   /* by decode_frame() result */
+	uint64_t queue_drops;      /* live: worker ring full */
+	uint64_t input_errors;     /* files that could not be opened or read to the end */
+	uint64_t time_jumps;       /* files older than the one before: flows flushed */
+	struct capture_stats kernel;
+};
+
+/* sum += s */
+void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s);
+
+/* One statistics record and a newline. */
+void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
+		const char *sensor_id, uint64_t now_us, uint64_t uptime_s, bool final);
+
+/* Three log lines at level info. */
+void stats_log(const struct log *lg, const struct stats_capture *cap,
+	       const struct worker_stats *wk);
+
+#endif
