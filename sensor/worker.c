@@ -343,17 +343,30 @@ static void *worker_reserve(struct worker *w, size_t len, bool wait)
 	return slot;
 }
 
+/* Producer: one message, a header and an optional body, into the ring.
+ * 0, or -1 when the ring is full and the caller does not wait. */
+static int worker_push(struct worker *w, const struct worker_msg *m, const void *body,
+		       size_t body_len, bool wait)
+{
+	uint8_t *slot;
+
+	_Static_assert(sizeof(struct worker_msg) % 8 == 0, "ring payloads stay 8-aligned");
+	slot = worker_reserve(w, sizeof(*m) + body_len, wait);
+	if (!slot)
+		return -1;
+	memcpy(slot, m, sizeof(*m));
+	if (body_len)
+		memcpy(slot + sizeof(*m), body, body_len);
+	ring_commit(w->ring);
+	return 0;
+}
+
 int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
 		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
 		       uint64_t ts_us, bool wait)
 {
 	struct worker_msg m;
-	uint8_t *slot;
 
-	_Static_assert(sizeof(struct worker_msg) % 8 == 0, "ring payloads stay 8-aligned");
-	slot = worker_reserve(w, sizeof(m) + ip_len, wait);
-	if (!slot)
-		return -1;   /* the caller counts it (capture.queue_drops) */
 	memset(&m, 0, sizeof(m));
 	m.type = WORKER_MSG_PACKET;
 	m.tcp_flags = d->tcp_flags;
@@ -373,41 +386,31 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 		memcpy(m.tunnel.src, d->tunnel_src, 16);
 		memcpy(m.tunnel.dst, d->tunnel_dst, 16);
 	}
-	memcpy(slot, &m, sizeof(m));
-	memcpy(slot + sizeof(m), ip, ip_len);
-	ring_commit(w->ring);
-	return 0;
+	return worker_push(w, &m, ip, ip_len, wait);   /* the caller counts a drop */
 }
 
 int worker_push_fragment(struct worker *w, const struct decoded *d, const struct flow_key *key,
 			 uint32_t wire_len, uint64_t ts_us, bool wait)
 {
 	struct worker_msg m;
-	void *slot = worker_reserve(w, sizeof(m), wait);
 
-	if (!slot)
-		return -1;
 	memset(&m, 0, sizeof(m));
 	m.type = WORKER_MSG_FRAGMENT;
 	m.wire_len = wire_len;
 	m.frag_id = d->frag_id;
 	m.ts_us = ts_us;
 	m.key = *key;
-	memcpy(slot, &m, sizeof(m));
-	ring_commit(w->ring);
-	return 0;
+	return worker_push(w, &m, NULL, 0, wait);
 }
 
 static void worker_push_control(struct worker *w, uint8_t type, uint64_t ts_us)
 {
 	struct worker_msg m;
-	void *slot = worker_reserve(w, sizeof(m), true);
 
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	m.ts_us = ts_us;
-	memcpy(slot, &m, sizeof(m));
-	ring_commit(w->ring);
+	worker_push(w, &m, NULL, 0, true);
 }
 
 void worker_push_tick(struct worker *w, uint64_t now_us)
