@@ -69,8 +69,12 @@ SENSOR_BIN := $(BUILD)/bin/zw-sensor
 
 .PHONY: all test check asan fuzz fuzz-run bench bench-live lint install uninstall clean tests-build
 
+# bin/zw-sensor points at the default build only: `make asan` or a private
+# BUILD= must not swap a sanitizer or experimental binary in under users.
 all: $(SENSOR_BIN) $(TOOL_BIN)
+ifeq ($(BUILD),build)
 	@mkdir -p bin && ln -sf ../$(SENSOR_BIN) bin/zw-sensor
+endif
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
