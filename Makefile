@@ -38,6 +38,7 @@ endef
 ifeq ($(filter clean,$(MAKECMDGOALS)),)
 $(call need_pkg,libndpi,libndpi-dev)
 $(call need_pkg,libpcap,libpcap-dev)
+$(call need_pkg,libmaxminddb,libmaxminddb-dev)
 endif
 
 # nDPI's headers are not -Wall clean: include them as system headers.
@@ -45,11 +46,13 @@ NDPI_CFLAGS := $(patsubst -I%,-isystem %,$(shell $(PKG_CONFIG) --cflags libndpi 
 NDPI_LIBS   := $(shell $(PKG_CONFIG) --libs libndpi 2>/dev/null)
 PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS   := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null)
+MMDB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmaxminddb 2>/dev/null)
+MMDB_LIBS   := $(shell $(PKG_CONFIG) --libs libmaxminddb 2>/dev/null)
 
 ALL_CFLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -DZW_VERSION='"$(VERSION)"' \
-              -Icommon -Isensor $(PCAP_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
+              -Icommon -Isensor $(PCAP_CFLAGS) $(MMDB_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
-LIBS := $(NDPI_LIBS) $(PCAP_LIBS) -lm
+LIBS := $(NDPI_LIBS) $(PCAP_LIBS) $(MMDB_LIBS) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 SENSOR_SRC := $(filter-out sensor/main.c,$(wildcard sensor/*.c))
@@ -143,6 +146,10 @@ install: all
 	install -m 0755 $(SENSOR_BIN) $(DESTDIR)$(PREFIX)/bin/zw-sensor
 	install -m 0644 doc/zw-sensor.8 $(DESTDIR)$(PREFIX)/share/man/man8/zw-sensor.8
 	install -m 0644 sensor/zw-sensor.conf.example $(DESTDIR)$(PREFIX)/share/zonewatch/
+	install -d $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists
+	install -m 0644 signatures/*.rules signatures/README.md $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/
+	install -m 0644 signatures/lists/* $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists/
+	install -m 0644 doc/alert.schema.json $(DESTDIR)$(PREFIX)/share/zonewatch/
 	@if [ -e $(DESTDIR)/etc/zonewatch/zw-sensor.conf ]; then \
 	  echo "keeping existing $(DESTDIR)/etc/zonewatch/zw-sensor.conf"; \
 	else install -m 0640 sensor/zw-sensor.conf.example $(DESTDIR)/etc/zonewatch/zw-sensor.conf; fi
