@@ -10,9 +10,11 @@
  */
 #include "classify.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <ndpi_api.h>
 
@@ -33,7 +35,8 @@ const char *classify_ndpi_version(void)
 	return ndpi_revision();
 }
 
-struct classify *classify_new(char *err, size_t errlen)
+struct classify *classify_new(const char *protos_file, const char *categories_file,
+			      char *err, size_t errlen)
 {
 	struct classify *c;
 	NDPI_PROTOCOL_BITMASK all;
@@ -57,8 +60,28 @@ struct classify *classify_new(char *err, size_t errlen)
 	}
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
+	/* nDPI reads these files itself and only says "failed": check we can
+	 * read them first so the message names the problem. */
+	if (protos_file && protos_file[0] &&
+	    (access(protos_file, R_OK) < 0 ||
+	     ndpi_load_protocols_file(c->ndpi, (char *)(uintptr_t)protos_file) < 0)) {
+		snprintf(err, errlen, "ndpi.protocols_file %s: %s", protos_file,
+			 access(protos_file, R_OK) < 0 ? strerror(errno) : "nDPI refused the file");
+		goto fail;
+	}
+	if (categories_file && categories_file[0] &&
+	    (access(categories_file, R_OK) < 0 ||
+	     ndpi_load_categories_file(c->ndpi, categories_file) < 0)) {
+		snprintf(err, errlen, "ndpi.categories_file %s: %s", categories_file,
+			 access(categories_file, R_OK) < 0 ? strerror(errno) : "nDPI refused the file");
+		goto fail;
+	}
 	ndpi_finalize_initialization(c->ndpi);
 	return c;
+fail:
+	ndpi_exit_detection_module(c->ndpi);
+	free(c);
+	return NULL;
 }
 
 void classify_free(struct classify *c)
@@ -95,6 +118,20 @@ static bool classify_has_tls_data(const struct flow_dpi *d, const struct ndpi_fl
 		if (classify_is_proto(d, other_member[i]))
 			return false;
 	return nf->protos.tls_quic.ja3_client[0] != '\0';
+}
+
+/* nDPI leaves the fingerprint all zero when it saw no certificate. */
+static void classify_sha1_hex(const u_int8_t sha1[20], char out[41])
+{
+	static const char hex[] = "0123456789abcdef";
+	u_int8_t any = 0;
+
+	for (int i = 0; i < 20; i++) {
+		any |= sha1[i];
+		out[2 * i] = hex[sha1[i] >> 4];
+		out[2 * i + 1] = hex[sha1[i] & 15];
+	}
+	out[any ? 40 : 0] = '\0';
 }
 
 /* Copy what the flow record needs out of nDPI's flow state. */
@@ -138,6 +175,8 @@ static void classify_collect(struct flow *f, ndpi_protocol proto)
 				 nf->protos.tls_quic.ja3_client);
 			snprintf(d->tls->ja3s, sizeof(d->tls->ja3s), "%s",
 				 nf->protos.tls_quic.ja3_server);
+			classify_sha1_hex(nf->protos.tls_quic.sha1_certificate_fingerprint,
+					  d->tls->cert_sha1);
 		}
 	}
 }
@@ -276,4 +315,140 @@ const char *classify_tls_version_name(uint16_t v, char *buf, size_t len)
 const struct classify_stats *classify_stats_get(const struct classify *c)
 {
 	return &c->stats;
+}
+
+/* Names in rules compare without case, and ' ', '_', '-', '/' are alike:
+ * "potentially_dangerous" names the breed "Potentially Dangerous". */
+static bool classify_name_eq(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		int x = (unsigned char)*a, y = (unsigned char)*b;
+
+		if (x == ' ' || x == '-' || x == '/')
+			x = '_';
+		if (y == ' ' || y == '-' || y == '/')
+			y = '_';
+		if (x >= 'A' && x <= 'Z')
+			x += 'a' - 'A';
+		if (y >= 'A' && y <= 'Z')
+			y += 'a' - 'A';
+		if (x != y)
+			return false;
+		if (!x)
+			return true;
+	}
+}
+
+int classify_proto_by_name(struct classify *c, const char *name)
+{
+	u_int n = ndpi_get_num_supported_protocols(c->ndpi);
+
+	for (u_int id = 0; id < n && id < 0xffff; id++) {
+		const char *p = ndpi_get_proto_name(c->ndpi, (u_int16_t)id);
+		if (p && classify_name_eq(p, name))
+			return (int)id;
+	}
+	return -1;
+}
+
+int classify_category_by_name(struct classify *c, const char *name)
+{
+	for (int id = 0; id < NDPI_PROTOCOL_NUM_CATEGORIES; id++) {
+		const char *p = ndpi_category_get_name(c->ndpi, (ndpi_protocol_category_t)id);
+		if (p && classify_name_eq(p, name))
+			return id;
+	}
+	return -1;
+}
+
+int classify_breed(struct classify *c, const struct flow_dpi *d)
+{
+	uint16_t id = d->app != NDPI_PROTOCOL_UNKNOWN ? d->app : d->master;
+
+	return (int)ndpi_get_proto_breed(c->ndpi, id);
+}
+
+int classify_breed_by_name(struct classify *c, const char *name)
+{
+	for (int b = NDPI_PROTOCOL_SAFE; b <= NDPI_PROTOCOL_UNRATED; b++) {
+		const char *p = ndpi_get_proto_breed_name(c->ndpi, (ndpi_protocol_breed_t)b);
+		if (p && classify_name_eq(p, name))
+			return b;
+	}
+	return -1;
+}
+
+int classify_confidence_by_name(const char *name)
+{
+	for (int i = 0; i < NDPI_CONFIDENCE_MAX; i++) {
+		const char *p = ndpi_confidence_get_name((ndpi_confidence_t)i);
+		if (p && classify_name_eq(p, name))
+			return i;
+	}
+	return -1;
+}
+
+/* Stable names for rules: nDPI's enum names without the NDPI_ prefix.  Its
+ * display strings (ndpi_risk2str) change between releases. */
+static const char *const classify_risk_keys[NDPI_MAX_RISK] = {
+	[NDPI_URL_POSSIBLE_XSS] = "url_possible_xss",
+	[NDPI_URL_POSSIBLE_SQL_INJECTION] = "url_possible_sql_injection",
+	[NDPI_URL_POSSIBLE_RCE_INJECTION] = "url_possible_rce_injection",
+	[NDPI_BINARY_APPLICATION_TRANSFER] = "binary_application_transfer",
+	[NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT] = "known_protocol_on_non_standard_port",
+	[NDPI_TLS_SELFSIGNED_CERTIFICATE] = "tls_selfsigned_certificate",
+	[NDPI_TLS_OBSOLETE_VERSION] = "tls_obsolete_version",
+	[NDPI_TLS_WEAK_CIPHER] = "tls_weak_cipher",
+	[NDPI_TLS_CERTIFICATE_EXPIRED] = "tls_certificate_expired",
+	[NDPI_TLS_CERTIFICATE_MISMATCH] = "tls_certificate_mismatch",
+	[NDPI_HTTP_SUSPICIOUS_USER_AGENT] = "http_suspicious_user_agent",
+	[NDPI_HTTP_NUMERIC_IP_HOST] = "http_numeric_ip_host",
+	[NDPI_HTTP_SUSPICIOUS_URL] = "http_suspicious_url",
+	[NDPI_HTTP_SUSPICIOUS_HEADER] = "http_suspicious_header",
+	[NDPI_TLS_NOT_CARRYING_HTTPS] = "tls_not_carrying_https",
+	[NDPI_SUSPICIOUS_DGA_DOMAIN] = "suspicious_dga_domain",
+	[NDPI_MALFORMED_PACKET] = "malformed_packet",
+	[NDPI_SSH_OBSOLETE_CLIENT_VERSION_OR_CIPHER] = "ssh_obsolete_client_version_or_cipher",
+	[NDPI_SSH_OBSOLETE_SERVER_VERSION_OR_CIPHER] = "ssh_obsolete_server_version_or_cipher",
+	[NDPI_SMB_INSECURE_VERSION] = "smb_insecure_version",
+	[NDPI_TLS_SUSPICIOUS_ESNI_USAGE] = "tls_suspicious_esni_usage",
+	[NDPI_UNSAFE_PROTOCOL] = "unsafe_protocol",
+	[NDPI_DNS_SUSPICIOUS_TRAFFIC] = "dns_suspicious_traffic",
+	[NDPI_TLS_MISSING_SNI] = "tls_missing_sni",
+	[NDPI_HTTP_SUSPICIOUS_CONTENT] = "http_suspicious_content",
+	[NDPI_RISKY_ASN] = "risky_asn",
+	[NDPI_RISKY_DOMAIN] = "risky_domain",
+	[NDPI_MALICIOUS_JA3] = "malicious_ja3",
+	[NDPI_MALICIOUS_SHA1_CERTIFICATE] = "malicious_sha1_certificate",
+	[NDPI_DESKTOP_OR_FILE_SHARING_SESSION] = "desktop_or_file_sharing_session",
+	[NDPI_TLS_UNCOMMON_ALPN] = "tls_uncommon_alpn",
+	[NDPI_TLS_CERT_VALIDITY_TOO_LONG] = "tls_cert_validity_too_long",
+	[NDPI_TLS_SUSPICIOUS_EXTENSION] = "tls_suspicious_extension",
+	[NDPI_TLS_FATAL_ALERT] = "tls_fatal_alert",
+	[NDPI_SUSPICIOUS_ENTROPY] = "suspicious_entropy",
+	[NDPI_CLEAR_TEXT_CREDENTIALS] = "clear_text_credentials",
+	[NDPI_DNS_LARGE_PACKET] = "dns_large_packet",
+	[NDPI_DNS_FRAGMENTED] = "dns_fragmented",
+	[NDPI_INVALID_CHARACTERS] = "invalid_characters",
+	[NDPI_POSSIBLE_EXPLOIT] = "possible_exploit",
+	[NDPI_TLS_CERTIFICATE_ABOUT_TO_EXPIRE] = "tls_certificate_about_to_expire",
+};
+
+const char *classify_risk_key(unsigned bit)
+{
+	if (bit == 0 || bit >= NDPI_MAX_RISK)
+		return NULL;
+	return classify_risk_keys[bit];
+}
+
+int classify_risk_by_name(const char *name)
+{
+	for (unsigned bit = 1; bit < NDPI_MAX_RISK; bit++) {
+		const char *disp = ndpi_risk2str((ndpi_risk_enum)bit);
+
+		if ((classify_risk_keys[bit] && classify_name_eq(classify_risk_keys[bit], name)) ||
+		    (disp && classify_name_eq(disp, name)))
+			return (int)bit;
+	}
+	return -1;
 }

@@ -34,8 +34,12 @@ struct classify_stats {
 	uint64_t state_bytes;       /* nDPI flow state held now */
 };
 
-/* NULL with a reason in err. */
-struct classify *classify_new(char *err, size_t errlen);
+/* NULL with a reason in err.  protos_file / categories_file (may be NULL):
+ * nDPI's custom protocols and categories files, which teach it local
+ * applications; every classify of one sensor must get the same files so
+ * protocol ids agree. */
+struct classify *classify_new(const char *protos_file, const char *categories_file,
+			      char *err, size_t errlen);
 void classify_free(struct classify *c);
 
 /* Give one packet of flow f to nDPI.  ip/ip_len is the IP packet (header
@@ -54,8 +58,20 @@ const char *classify_proto_name(struct classify *c, uint16_t id);
 const char *classify_category_name(struct classify *c, uint16_t category);
 const char *classify_breed_name(struct classify *c, const struct flow_dpi *d);
 const char *classify_confidence_name(uint8_t confidence);
-/* Name of risk bit i, NULL when i is not a risk. */
+/* Name of risk bit i, NULL when i is not a risk: nDPI's display string, and
+ * our stable key ("url_possible_sql_injection") used by rules and alerts. */
 const char *classify_risk_name(unsigned bit);
+const char *classify_risk_key(unsigned bit);
+
+/* Name → id for the rule parser, -1 when unknown.  Case, ' ', '_', '-' and
+ * '/' do not matter.  Risks accept the key or the display string. */
+int classify_proto_by_name(struct classify *c, const char *name);
+int classify_category_by_name(struct classify *c, const char *name);
+int classify_breed_by_name(struct classify *c, const char *name);
+int classify_confidence_by_name(const char *name);
+int classify_risk_by_name(const char *name);
+/* Breed (ndpi_protocol_breed_t) of the flow's app protocol, else master. */
+int classify_breed(struct classify *c, const struct flow_dpi *d);
 /* "TLSv1.2" etc., NULL when v is 0. */
 const char *classify_tls_version_name(uint16_t v, char *buf, size_t len);
 

@@ -39,7 +39,85 @@ static const struct config_key config_keys[] = {
 	CK("output.stats", CT_STRING, stats_path, 0, 0),
 	CK("output.stats_interval", CT_DURATION, stats_interval_s, 0, 86400),
 	CK("privileges.user", CT_STRING, user, 0, 0),
+	CK("rules.dir", CT_STRING, rules_dir, 0, 0),
+	CK("output.alerts", CT_STRING, alerts_path, 0, 0),
+	CK("geoip.country_db", CT_STRING, geo_country, 0, 0),
+	CK("geoip.asn_db", CT_STRING, geo_asn, 0, 0),
+	CK("ndpi.protocols_file", CT_STRING, protos_file, 0, 0),
+	CK("ndpi.categories_file", CT_STRING, categories_file, 0, 0),
+	CK("site.sanitizing_gateways", CT_STRING, gateways, 0, 0),
+	CK("site.proxies", CT_STRING, proxies, 0, 0),
+	CK("site.dns_resolvers", CT_STRING, resolvers, 0, 0),
 };
+
+static void config_pairs_free(struct config_pair *p)
+{
+	while (p) {
+		struct config_pair *next = p->next;
+		free(p->name);
+		free(p->attr);
+		free(p->value);
+		free(p);
+		p = next;
+	}
+}
+
+/* Append (name, attr, value) to a list, keeping file order; a repeated
+ * name+attr replaces the value (the later line wins, as for other keys). */
+static int config_pair_set(struct config_pair **head, const char *name, size_t name_len,
+			   const char *attr, const char *value, char *err, size_t errlen)
+{
+	struct config_pair **pp, *p;
+	char *v;
+
+	for (pp = head; *pp; pp = &(*pp)->next) {
+		p = *pp;
+		if (strlen(p->name) == name_len && !strncmp(p->name, name, name_len) &&
+		    ((!attr && !p->attr) || (attr && p->attr && !strcmp(attr, p->attr)))) {
+			v = strdup(value);
+			if (!v)
+				goto oom;
+			free(p->value);
+			p->value = v;
+			return 0;
+		}
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto oom;
+	p->name = strndup(name, name_len);
+	p->attr = attr ? strdup(attr) : NULL;
+	p->value = strdup(value);
+	if (!p->name || (attr && !p->attr) || !p->value) {
+		config_pairs_free(p);
+		goto oom;
+	}
+	*pp = p;
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
+	return -1;
+}
+
+/* zone.<key>.name, zone.<key>.networks, lists.<name> */
+static int config_set_pair(struct config *cfg, const char *key, const char *value,
+			   char *err, size_t errlen)
+{
+	if (!strncmp(key, "zone.", 5)) {
+		const char *name = key + 5, *dot = strrchr(name, '.');
+
+		if (!dot || dot == name || (strcmp(dot, ".name") && strcmp(dot, ".networks"))) {
+			snprintf(err, errlen, "unknown key '%s' (zones are zone.<key>.name and "
+				 "zone.<key>.networks)", key);
+			return -1;
+		}
+		return config_pair_set(&cfg->zones, name, (size_t)(dot - name), dot + 1, value,
+				       err, errlen);
+	}
+	if (!strncmp(key, "lists.", 6) && key[6])
+		return config_pair_set(&cfg->lists, key + 6, strlen(key + 6), NULL, value, err, errlen);
+	return 1;
+}
 
 void config_init(struct config *cfg)
 {
@@ -76,10 +154,19 @@ void config_fini(struct config *cfg)
 	for (unsigned i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	cfg->nfiles = 0;
+	config_pairs_free(cfg->zones);
+	config_pairs_free(cfg->lists);
+	cfg->zones = cfg->lists = NULL;
+	free(cfg->config_path);
+	cfg->config_path = NULL;
 }
 
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen)
 {
+	int rc = config_set_pair(cfg, key, value, err, errlen);
+
+	if (rc <= 0)
+		return rc;
 	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
 		const struct config_key *k = &config_keys[i];
 		void *field = (char *)cfg + k->offset;

@@ -42,6 +42,24 @@ struct config {
 	int quiet;
 
 	char *user;                      /* -u: drop root to this user */
+
+	/* policy (reloaded on SIGHUP) */
+	char *rules_dir;                 /* rules.dir: *.rules and lists/ */
+	char *alerts_path;               /* output.alerts, --alerts */
+	char *geo_country, *geo_asn;     /* geoip.country_db, geoip.asn_db */
+	char *protos_file, *categories_file;   /* ndpi.protocols_file, ndpi.categories_file */
+	char *gateways, *proxies, *resolvers;  /* site.sanitizing_gateways, site.proxies, site.dns_resolvers */
+	struct config_pair *zones;       /* zone.<key>.name / zone.<key>.networks, in file order */
+	struct config_pair *lists;       /* lists.<name> = path */
+	char *config_path;               /* -c, for reloads */
+};
+
+/* A key with a name chosen by the user (zone.core.networks, lists.tor). */
+struct config_pair {
+	struct config_pair *next;
+	char *name;                      /* "core" / "tor" */
+	char *attr;                      /* "name" / "networks"; NULL for lists */
+	char *value;
 };
 
 void config_init(struct config *cfg);

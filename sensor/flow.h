@@ -43,6 +43,7 @@ int flow_key_match(const struct flow_key *stored, const struct flow_key *pkt);
 struct flow_tls {
 	uint16_t version;           /* 0 if none */
 	char ja3c[33], ja3s[33];    /* "" when absent */
+	char cert_sha1[41];         /* server certificate SHA-1, hex; "" when absent */
 };
 
 /* What the classifier learned; filled by classify, read by record. */
@@ -102,6 +103,7 @@ struct flow {
 	uint64_t pkts[2], bytes[2]; /* [0] toserver (from initiator), [1] toclient */
 
 	struct flow_tunnel *tunnel; /* heap, NULL when not tunnelled */
+	uint32_t *fired;            /* heap, NULL until a rule fires: [0] count, then sids */
 	void *dpi_state;            /* classifier state while dissecting, else NULL */
 	struct flow_dpi dpi;
 };

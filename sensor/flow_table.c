@@ -61,6 +61,7 @@ struct flow_table *flow_table_new(const struct flow_table_config *cfg,
 static void flow_table_release(struct flow_table *t, struct flow *f)
 {
 	free(f->tunnel);
+	free(f->fired);
 	free(f->dpi.hostname);
 	free(f->dpi.tls);
 	if (t->nfree < FLOW_TABLE_FREELIST_MAX) {

@@ -14,13 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alertq.h"
 #include "capture.h"
 #include "classify.h"
 #include "config.h"
 #include "decode.h"
 #include "flow.h"
+#include "geo.h"
 #include "jsonw.h"
 #include "log.h"
+#include "policy.h"
 #include "privdrop.h"
 #include "sink.h"
 #include "stats.h"
@@ -32,13 +35,19 @@
 /* The only mutable globals: set by signal handlers, read by the main loop. */
 static volatile sig_atomic_t zw_stop_signal;
 static volatile sig_atomic_t zw_stats_signal;
+static volatile sig_atomic_t zw_reload_signal;
 
 struct pipeline {
 	struct config *cfg;
 	struct log log;
 	struct worker *workers[CONFIG_MAX_WORKERS];
 	unsigned nworkers;
-	struct sink flows, stats;
+	struct sink flows, stats, alerts_out;
+	struct alertq *alerts;     /* NULL: no --alerts */
+	struct policy *policy;     /* the main thread's reference to the current one */
+	struct geo_db *geo;
+	int argc;                  /* for reloads: the command line is applied again */
+	char **argv;
 	int dlt;
 	bool live;
 	struct capture *live_cap;
@@ -61,6 +70,8 @@ static void zw_on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		zw_stats_signal = 1;
+	else if (sig == SIGHUP)
+		zw_reload_signal = 1;
 	else
 		zw_stop_signal = 1;
 }
@@ -74,11 +85,18 @@ static void zw_install_signals(void)
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* a reload or a statistics request waits for the next packet (or the
+	 * next 100 ms poll when live): a read blocked on a pipe is restarted,
+	 * not failed */
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sa.sa_flags = 0;
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);   /* reload comes with the rules (policy engine) */
 }
+
+static void zw_reload(struct pipeline *pl);
 
 /* ---- packets ---------------------------------------------------------- */
 
@@ -91,6 +109,11 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 	unsigned shard;
 	int rc;
 
+	if (zw_reload_signal) {
+		/* before this packet: the new rules see it, and every later one */
+		zw_reload_signal = 0;
+		zw_reload(pl);
+	}
 	pl->st.packets++;
 	pl->st.bytes += wire_len;
 	if (pl->file_start) {
@@ -148,7 +171,7 @@ static void zw_report_stats(struct pipeline *pl, const struct worker_stats *fina
 	if (!sink_enabled(&pl->stats))
 		return;
 	jsonw_init(&w, 1u << 16);
-	stats_json(&w, &pl->st, &sum, pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
+	stats_json(&w, &pl->st, &sum, pl->alerts, pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
 		   (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u, finals != NULL);
 	if (jsonw_ok(&w))
 		sink_write(&pl->stats, w.buf, w.len);
@@ -165,6 +188,10 @@ static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 {
 	uint64_t mono = zw_clock_us(CLOCK_MONOTONIC);
 
+	if (zw_reload_signal) {
+		zw_reload_signal = 0;
+		zw_reload(pl);
+	}
 	if (pl->live && mono >= t->next_tick_mono) {
 		uint64_t now = zw_clock_us(CLOCK_REALTIME);
 		for (unsigned i = 0; i < pl->nworkers; i++)
@@ -244,8 +271,13 @@ static int zw_start_workers(struct pipeline *pl)
 	wc.sensor_id = cfg->sensor_id;
 	wc.flows = &pl->flows;
 	wc.live = pl->live;
+	wc.alerts = pl->alerts;
+	wc.geo = pl->geo;
+	wc.protos_file = cfg->protos_file;
+	wc.categories_file = cfg->categories_file;
 	for (unsigned i = 0; i < cfg->workers; i++) {
 		wc.id = i;
+		wc.policy = policy_ref(pl->policy);
 		pl->workers[i] = worker_start(&wc, err, sizeof(err));
 		if (!pl->workers[i]) {
 			log_error(&pl->log, "%s", err);
@@ -291,6 +323,11 @@ static void zw_usage(FILE *out)
 "  -q                  no statistics on stderr at exit\n"
 "  -v                  more log output (repeat for debug)\n"
 "  --check-config      load the config file and options, report errors, exit\n"
+"  --alerts FILE       alerts as JSON lines (- = stdout)\n"
+"  --rules DIR         rules directory (*.rules, lists/); config rules.dir\n"
+"  --check-rules [DIR] load the zones, rules and lists (of DIR, else rules.dir),\n"
+"                      print file:line:col errors, exit 0 if valid, 1 if not\n"
+"  SIGHUP reloads zones, site lists, rules and lists; SIGUSR1 writes statistics\n"
 "  --version, --help\n"
 "\n"
 "Exit status: 0 ok; 1 an input could not be opened or read to its end, or a\n"
@@ -298,7 +335,7 @@ static void zw_usage(FILE *out)
 }
 
 enum { OPT_FLOWS = 256, OPT_STATS, OPT_STATS_INTERVAL, OPT_SENSOR_ID, OPT_VERSION, OPT_HELP,
-       OPT_CHECK_CONFIG };
+       OPT_CHECK_CONFIG, OPT_ALERTS, OPT_RULES, OPT_CHECK_RULES };
 
 static const struct option zw_long_opts[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
@@ -308,6 +345,9 @@ static const struct option zw_long_opts[] = {
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "check-config", no_argument, NULL, OPT_CHECK_CONFIG },
+	{ "alerts", required_argument, NULL, OPT_ALERTS },
+	{ "rules", required_argument, NULL, OPT_RULES },
+	{ "check-rules", no_argument, NULL, OPT_CHECK_RULES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -339,6 +379,8 @@ static int zw_apply_opt(struct config *cfg, int opt, const char *arg, char *err,
 	case OPT_STATS: return config_set(cfg, "output.stats", arg, err, errlen);
 	case OPT_STATS_INTERVAL: return config_set(cfg, "output.stats_interval", arg, err, errlen);
 	case OPT_SENSOR_ID: return config_set(cfg, "sensor.id", arg, err, errlen);
+	case OPT_ALERTS: return config_set(cfg, "output.alerts", arg, err, errlen);
+	case OPT_RULES: return config_set(cfg, "rules.dir", arg, err, errlen);
 	case 'o':
 		eq = strchr(arg, '=');
 		if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(key)) {
@@ -353,21 +395,76 @@ static int zw_apply_opt(struct config *cfg, int opt, const char *arg, char *err,
 	}
 }
 
-/* Two passes: -c (and -v, --help, --version) first, so the command line can
- * override the config file.  Returns -1 to exit 0 (help/version printed),
- * 0 to go on, 2 on a usage error. */
+/* The config file (-c) and then the command line over it, into cfg.  Used
+ * at start and by reloads.  0, or -1 with a reason in err. */
+static int zw_load_config(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+	const char *conf_path = NULL;
+	char why[512];
+	int opt;
+
+	opterr = 0;
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, zw_short_opts, zw_long_opts, NULL)) != -1)
+		if (opt == 'c')
+			conf_path = optarg;
+	if (conf_path && config_load(cfg, conf_path, err, errlen) < 0)
+		return -1;
+	if (conf_path && !(cfg->config_path = strdup(conf_path))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, zw_short_opts, zw_long_opts, NULL)) != -1) {
+		if (zw_apply_opt(cfg, opt, optarg, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "-%c %s: %s", opt < 256 ? opt : '-', optarg ? optarg : "",
+				 why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* --check-rules [DIR]: exit status 0 valid, 1 not. */
+static int zw_check_rules(struct config *cfg, const char *dir)
+{
+	char err[1024];
+	struct policy_info pi;
+	struct policy *p;
+
+	if (!dir)
+		dir = cfg->rules_dir;
+	if (!dir || !dir[0]) {
+		fprintf(stderr, "zw-sensor: --check-rules: no directory given and no rules.dir in the config\n");
+		return 1;
+	}
+	p = policy_load(cfg, dir, err, sizeof(err));
+	if (!p) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	policy_info_get(p, &pi);
+	printf("%s: %zu rules, %zu suppress, %zu lists (%llu entries), %u zones: valid (version %s)\n",
+	       dir, pi.rules, pi.suppress, pi.lists, (unsigned long long)pi.list_entries, pi.zones,
+	       pi.version);
+	policy_unref(p);
+	return 0;
+}
+
+/* Returns -1 to exit 0 (help/version printed), 0 to go on, or an exit
+ * status (2 usage, 1 --check-rules found errors). */
 static int zw_parse_args(struct config *cfg, int argc, char **argv, int *verbosity)
 {
-	char err[512];
-	const char *conf_path = NULL;
-	int opt, check_only = 0;
+	char err[1024];
+	int opt, check_only = 0, check_rules = 0;
+	const char *rules_arg = NULL;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, zw_short_opts, zw_long_opts, NULL)) != -1) {
 		switch (opt) {
-		case 'c': conf_path = optarg; break;
 		case 'v': (*verbosity)++; break;
 		case OPT_CHECK_CONFIG: check_only = 1; break;
+		case OPT_CHECK_RULES: check_rules = 1; break;
 		case OPT_HELP: zw_usage(stdout); return -1;
 		case OPT_VERSION:
 			printf("zw-sensor %s (nDPI %s, %s)\n", ZW_VERSION, classify_ndpi_version(),
@@ -381,24 +478,21 @@ static int zw_parse_args(struct config *cfg, int argc, char **argv, int *verbosi
 		default: break;
 		}
 	}
+	if (check_rules && optind == argc - 1)
+		rules_arg = argv[optind++];
 	if (optind < argc) {
 		fprintf(stderr, "zw-sensor: unexpected argument '%s'\n", argv[optind]);
 		return 2;
 	}
-	if (conf_path && config_load(cfg, conf_path, err, sizeof(err)) < 0) {
+	if (zw_load_config(cfg, argc, argv, err, sizeof(err)) < 0) {
 		fprintf(stderr, "zw-sensor: %s\n", err);
 		return 2;
 	}
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, zw_short_opts, zw_long_opts, NULL)) != -1) {
-		if (zw_apply_opt(cfg, opt, optarg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "zw-sensor: -%c %s: %s\n", opt < 256 ? opt : '-', optarg ? optarg : "",
-				err);
-			return 2;
-		}
-	}
+	if (check_rules)
+		return zw_check_rules(cfg, rules_arg) ? 1 : -1;
 	if (check_only) {
-		printf("zw-sensor: configuration %s is valid\n", conf_path ? conf_path : "(defaults)");
+		printf("zw-sensor: configuration %s is valid\n",
+		       cfg->config_path ? cfg->config_path : "(defaults)");
 		return -1;
 	}
 	if (config_check(cfg, err, sizeof(err)) < 0) {
@@ -408,14 +502,84 @@ static int zw_parse_args(struct config *cfg, int argc, char **argv, int *verbosi
 	return 0;
 }
 
+static void zw_log_policy(struct pipeline *pl, const char *what)
+{
+	struct policy_info pi;
+
+	policy_info_get(pl->policy, &pi);
+	log_info(&pl->log, "%s: %zu rules, %zu suppress, %zu lists (%llu entries), %u zones, "
+		 "version %s", what, pi.rules, pi.suppress, pi.lists,
+		 (unsigned long long)pi.list_entries, pi.zones, pi.version);
+}
+
+/* SIGHUP: read the config and rules again; on success every worker gets the
+ * new policy before its next packet, on failure the old one stays. */
+static void zw_reload(struct pipeline *pl)
+{
+	struct config nc;
+	struct policy *np = NULL;
+	char err[1024];
+
+	config_init(&nc);
+	if (zw_load_config(&nc, pl->argc, pl->argv, err, sizeof(err)) == 0)
+		np = policy_load(&nc, nc.rules_dir, err, sizeof(err));
+	config_fini(&nc);
+	if (!np) {
+		log_error(&pl->log, "reload failed, keeping the previous rules: %s", err);
+		return;
+	}
+	for (unsigned i = 0; i < pl->nworkers; i++)
+		worker_push_policy(pl->workers[i], policy_ref(np));
+	policy_unref(pl->policy);
+	pl->policy = np;
+	pl->st.reloads++;
+	zw_log_policy(pl, "reloaded");
+}
+
 static int zw_open_outputs(struct pipeline *pl)
 {
 	char err[512];
 
 	if (sink_open(&pl->flows, pl->cfg->flows_path, &pl->log, err, sizeof(err)) < 0 ||
-	    sink_open(&pl->stats, pl->cfg->stats_path, &pl->log, err, sizeof(err)) < 0) {
+	    sink_open(&pl->stats, pl->cfg->stats_path, &pl->log, err, sizeof(err)) < 0 ||
+	    sink_open(&pl->alerts_out, pl->cfg->alerts_path, &pl->log, err, sizeof(err)) < 0) {
 		log_error(&pl->log, "%s", err);
 		return -1;
+	}
+	if (sink_enabled(&pl->alerts_out)) {
+		pl->alerts = alertq_new((unsigned)pl->cfg->workers, &pl->alerts_out);
+		if (!pl->alerts) {
+			log_error(&pl->log, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Zones, rules and lists; the GeoIP databases (a missing one is a warning). */
+static int zw_open_policy(struct pipeline *pl)
+{
+	char err[1024];
+
+	pl->policy = policy_load(pl->cfg, pl->cfg->rules_dir, err, sizeof(err));
+	if (!pl->policy) {
+		log_error(&pl->log, "%s", err);
+		return -1;
+	}
+	zw_log_policy(pl, "rules loaded");
+	if (!pl->alerts && rules_count(policy_rules(pl->policy)))
+		log_info(&pl->log, "rules are loaded but no --alerts output is set: no alerts are written");
+	if ((pl->cfg->geo_country && pl->cfg->geo_country[0]) ||
+	    (pl->cfg->geo_asn && pl->cfg->geo_asn[0])) {
+		pl->geo = geo_db_open(pl->cfg->geo_country, pl->cfg->geo_asn, err, sizeof(err));
+		if (!pl->geo) {
+			log_error(&pl->log, "out of memory");
+			return -1;
+		}
+		if (err[0])
+			log_warn(&pl->log, "%s", err);
+		geo_db_describe(pl->geo, err, sizeof(err));
+		log_info(&pl->log, "GeoIP: %s", err);
 	}
 	return 0;
 }
@@ -448,7 +612,9 @@ int main(int argc, char **argv)
 
 	config_init(&cfg);
 	memset(&pl, 0, sizeof(pl));
-	pl.flows.fd = pl.stats.fd = -1;
+	pl.flows.fd = pl.stats.fd = pl.alerts_out.fd = -1;
+	pl.argc = argc;
+	pl.argv = argv;
 	rc = zw_parse_args(&cfg, argc, argv, &verbosity);
 	if (rc) {
 		config_fini(&cfg);
@@ -463,7 +629,8 @@ int main(int argc, char **argv)
 	pl.started_mono_us = zw_clock_us(CLOCK_MONOTONIC);
 	zw_install_signals();
 
-	if (zw_open_outputs(&pl) < 0 || (pl.live && zw_open_live(&pl) < 0)) {
+	if (zw_open_outputs(&pl) < 0 || zw_open_policy(&pl) < 0 ||
+	    (pl.live && zw_open_live(&pl) < 0)) {
 		status = 1;
 		goto out;
 	}
@@ -489,8 +656,12 @@ out:
 	if (pl.nworkers)
 		zw_stop_workers(&pl);
 	capture_close(pl.live_cap);
+	alertq_free(pl.alerts);
+	policy_unref(pl.policy);
+	geo_db_close(pl.geo);
 	sink_close(&pl.flows);
 	sink_close(&pl.stats);
+	sink_close(&pl.alerts_out);
 	config_fini(&cfg);
 	return status;
 }

@@ -90,11 +90,8 @@ static int record_has_ports(uint8_t proto)
 	return proto == 6 || proto == 17 || proto == 132;
 }
 
-static void record_ndpi(struct jsonw *w, struct classify *c, const struct flow_dpi *d)
+void record_ndpi_names(struct jsonw *w, struct classify *c, const struct flow_dpi *d)
 {
-	char buf[64];
-	const char *tls;
-
 	jsonw_key(w, "ndpi");
 	jsonw_obj_begin(w);
 	jsonw_kv_str(w, "master", classify_proto_name(c, d->master));
@@ -102,6 +99,14 @@ static void record_ndpi(struct jsonw *w, struct classify *c, const struct flow_d
 	jsonw_kv_str(w, "category", classify_category_name(c, d->category));
 	jsonw_kv_str(w, "breed", classify_breed_name(c, d));
 	jsonw_kv_str(w, "confidence", classify_confidence_name(d->confidence));
+}
+
+static void record_ndpi(struct jsonw *w, struct classify *c, const struct flow_dpi *d)
+{
+	char buf[64];
+	const char *tls;
+
+	record_ndpi_names(w, c, d);
 	jsonw_key(w, "risks");
 	jsonw_arr_begin(w);
 	for (unsigned bit = 1; bit < 64; bit++) {
@@ -146,20 +151,11 @@ static void record_counters(struct jsonw *w, const struct flow *f, enum flow_end
 	jsonw_obj_end(w);
 }
 
-int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,
-		const struct flow *f, enum flow_end reason)
+void record_tuple(struct jsonw *w, const struct flow *f)
 {
-	size_t mark = w->len;
-	char buf[64], addr[INET6_ADDRSTRLEN];
+	char buf[16], addr[INET6_ADDRSTRLEN];
 	int ports = record_has_ports(f->key.proto);
 
-	jsonw_obj_begin(w);
-	record_time(buf, sizeof(buf), f->last_us);
-	jsonw_kv_str(w, "timestamp", buf);
-	jsonw_kv_u64(w, "flow_id", f->flow_id);
-	jsonw_kv_str(w, "event_type", "flow");
-	if (sensor_id)
-		jsonw_kv_str(w, "sensor", sensor_id);
 	jsonw_kv_str(w, "proto", record_proto_name(f->key.proto, buf, sizeof(buf)));
 	record_addr(addr, sizeof(addr), f->key.ip_version, f->key.addr[0]);
 	jsonw_kv_str(w, "src_ip", addr);
@@ -169,6 +165,61 @@ int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,
 	jsonw_kv_str(w, "dest_ip", addr);
 	if (ports)
 		jsonw_kv_u64(w, "dest_port", f->key.port[1]);
+}
+
+void record_zone(struct jsonw *w, const char *key, const struct zones *z, int idx)
+{
+	jsonw_key(w, key);
+	jsonw_obj_begin(w);
+	jsonw_kv_str(w, "key", zones_key(z, idx));
+	jsonw_kv_str(w, "name", zones_name(z, idx));
+	jsonw_obj_end(w);
+}
+
+void record_geo(struct jsonw *w, const char *key, const struct geo_info *g)
+{
+	jsonw_key(w, key);
+	jsonw_obj_begin(w);
+	if (g->country[0])
+		jsonw_kv_str(w, "country", g->country);
+	if (g->asn)
+		jsonw_kv_u64(w, "asn", g->asn);
+	if (g->org[0])
+		jsonw_kv_str(w, "org", g->org);
+	jsonw_obj_end(w);
+}
+
+static void record_enrichment(struct jsonw *w, const struct record_enrich *en)
+{
+	if (!en)
+		return;
+	if (en->zones) {
+		record_zone(w, "src_zone", en->zones, en->zone[0]);
+		record_zone(w, "dest_zone", en->zones, en->zone[1]);
+	}
+	if (!en->has_geo)
+		return;
+	jsonw_key(w, "geo");
+	jsonw_obj_begin(w);
+	record_geo(w, "src", en->geo[0]);
+	record_geo(w, "dest", en->geo[1]);
+	jsonw_obj_end(w);
+}
+
+int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,
+		const struct flow *f, enum flow_end reason, const struct record_enrich *en)
+{
+	size_t mark = w->len;
+	char buf[64], addr[INET6_ADDRSTRLEN];
+
+	jsonw_obj_begin(w);
+	record_time(buf, sizeof(buf), f->last_us);
+	jsonw_kv_str(w, "timestamp", buf);
+	jsonw_kv_u64(w, "flow_id", f->flow_id);
+	jsonw_kv_str(w, "event_type", "flow");
+	if (sensor_id)
+		jsonw_kv_str(w, "sensor", sensor_id);
+	record_tuple(w, f);
 	if (f->key.proto == 1 || f->key.proto == 58) {
 		jsonw_kv_u64(w, "icmp_type", f->icmp_type);
 		jsonw_kv_u64(w, "icmp_code", f->icmp_code);
@@ -193,6 +244,7 @@ int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,
 	}
 	classify_app_proto(c, &f->dpi, buf, sizeof(buf));
 	jsonw_kv_str(w, "app_proto", buf);
+	record_enrichment(w, en);
 	record_ndpi(w, c, &f->dpi);
 	record_counters(w, f, reason);
 	jsonw_obj_end(w);

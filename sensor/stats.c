@@ -17,6 +17,13 @@ void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s)
 	sum->fragments_unattributed += s->fragments_unattributed;
 	sum->frags.evicted += s->frags.evicted;
 	sum->memory += s->memory;
+	sum->alerts += s->alerts;
+	sum->alerts_silenced += s->alerts_silenced;
+	sum->alerts_dropped += s->alerts_dropped;
+	sum->geo.lookups += s->geo.lookups;
+	sum->geo.hits += s->geo.hits;
+	sum->geo.misses += s->geo.misses;
+	sum->geo.errors += s->geo.errors;
 	sum->flows.created += s->flows.created;
 	sum->flows.alloc_failed += s->flows.alloc_failed;
 	sum->flows.active += s->flows.active;
@@ -42,6 +49,7 @@ static void stats_json_capture(struct jsonw *w, const struct stats_capture *cap)
 	jsonw_kv_u64(w, "queue_drops", cap->queue_drops);
 	jsonw_kv_u64(w, "input_errors", cap->input_errors);
 	jsonw_kv_u64(w, "time_jumps", cap->time_jumps);
+	jsonw_kv_u64(w, "reloads", cap->reloads);
 	jsonw_obj_end(w);
 
 	jsonw_key(w, "decoder");
@@ -85,8 +93,48 @@ static void stats_json_workers(struct jsonw *w, const struct worker_stats *s)
 	jsonw_obj_end(w);
 }
 
+static void stats_sid(void *ctx, uint32_t sid, uint64_t n)
+{
+	char key[16];
+
+	snprintf(key, sizeof(key), "%u", sid);
+	jsonw_kv_u64(ctx, key, n);
+}
+
+static void stats_alerts(struct jsonw *w, const struct worker_stats *s, struct alertq *aq)
+{
+	struct alertq_stats q;
+
+	jsonw_key(w, "alerts");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "matched", s->alerts);
+	jsonw_kv_u64(w, "silenced", s->alerts_silenced);
+	jsonw_kv_u64(w, "dropped", s->alerts_dropped);
+	if (aq) {
+		alertq_stats_get(aq, &q);
+		jsonw_kv_u64(w, "written", q.emitted);
+		jsonw_kv_u64(w, "thresholded", q.thresholded);
+		jsonw_kv_u64(w, "order_forced", q.order_forced);
+		jsonw_kv_u64(w, "threshold_full", q.threshold_full);
+		jsonw_kv_u64(w, "queue_dropped", q.dropped);
+		jsonw_key(w, "thresholded_by_sid");
+		jsonw_obj_begin(w);
+		alertq_thresholded_each(aq, stats_sid, w);
+		jsonw_obj_end(w);
+	}
+	jsonw_obj_end(w);
+
+	jsonw_key(w, "geoip");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "lookups", s->geo.lookups);
+	jsonw_kv_u64(w, "cache_hits", s->geo.hits);
+	jsonw_kv_u64(w, "errors", s->geo.errors);
+	jsonw_obj_end(w);
+}
+
 void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
-		const char *sensor_id, uint64_t now_us, uint64_t uptime_s, bool final)
+		struct alertq *aq, const char *sensor_id, uint64_t now_us, uint64_t uptime_s,
+		bool final)
 {
 	char ts[40];
 	struct mallinfo2 mi = mallinfo2();
@@ -100,6 +148,7 @@ void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct w
 	jsonw_kv_u64(w, "uptime", uptime_s);
 	stats_json_capture(w, cap);
 	stats_json_workers(w, wk);
+	stats_alerts(w, wk, aq);
 	jsonw_key(w, "memory");
 	jsonw_obj_begin(w);
 	jsonw_kv_u64(w, "flow_tables", wk->memory);

@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "jsonw.h"
 #include "log.h"
+#include "alertq.h"
 #include "worker.h"
 
 /* Counters of the capture thread. */
@@ -24,6 +25,7 @@ struct stats_capture {
 	uint64_t queue_drops;      /* live: worker ring full */
 	uint64_t input_errors;     /* files that could not be opened or read to the end */
 	uint64_t time_jumps;       /* files older than the one before: flows flushed */
+	uint64_t reloads;          /* SIGHUP reloads that took effect */
 	struct capture_stats kernel;
 };
 
@@ -32,7 +34,8 @@ void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s);
 
 /* One statistics record and a newline. */
 void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
-		const char *sensor_id, uint64_t now_us, uint64_t uptime_s, bool final);
+		struct alertq *aq, const char *sensor_id, uint64_t now_us, uint64_t uptime_s,
+		bool final);
 
 /* Three log lines at level info. */
 void stats_log(const struct log *lg, const struct stats_capture *cap,

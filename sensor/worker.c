@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert.h"
 #include "frag.h"
 #include "jsonw.h"
 #include "log.h"
@@ -28,12 +29,20 @@
 #define WORKER_SNAP_US     1000000u
 #define WORKER_FRAG_CAP    8192u            /* fragmented datagrams remembered */
 #define WORKER_FRAG_TIMEOUT_S 30u
+#define WORKER_GEO_CACHE   4096u
+#define WORKER_ALERT_CAP   (64u * 1024)     /* one alert larger than this is dropped */
+#define WORKER_FIRED_MAX   64u              /* rules remembered as fired per flow */
+/* Flows may expire up to the flow table's LRU slack (1 s) after their idle
+ * deadline, found at the next scan: alerts stamped with that deadline can be
+ * this much older than the last scan. */
+#define WORKER_EXPIRY_LAG_US 2000000u
 
 enum worker_msg_type {
 	WORKER_MSG_PACKET = 1,
 	WORKER_MSG_FRAGMENT,     /* a non-first IP fragment: counted, no payload */
 	WORKER_MSG_TICK,
 	WORKER_MSG_FLUSH,
+	WORKER_MSG_POLICY,       /* body: a struct policy pointer (a reference) */
 	WORKER_MSG_END
 };
 
@@ -61,6 +70,11 @@ struct worker {
 	struct frag_table *frags;
 	struct classify *cls;
 	struct jsonw out;
+	struct jsonw abuf;               /* one alert at a time */
+	struct policy *pol;              /* current policy, NULL: none */
+	struct geo_cache *geo;
+	uint32_t epoch;                  /* FLUSH count: alert order across time jumps */
+	uint64_t end_ts_us;              /* time of flows ended by FLUSH / END */
 	uint64_t now_us, next_scan_us, next_snap_us;
 	struct worker_stats st;          /* worker thread only */
 	pthread_mutex_t snap_mu;
@@ -80,11 +94,166 @@ static void worker_flush_output(struct worker *w)
 	}
 }
 
+/* Zones and geography of both ends. */
+static void worker_enrich(struct worker *w, const struct flow *f, struct record_enrich *en)
+{
+	static const struct geo_info none;
+
+	for (int i = 0; i < 2; i++) {
+		en->zone[i] = w->pol ? zones_lookup(policy_zones(w->pol), f->key.ip_version,
+						    f->key.addr[i]) : ZONES_EXTERNAL;
+		en->geo[i] = &none;
+		if (w->geo && en->zone[i] == ZONES_EXTERNAL)
+			en->geo[i] = geo_lookup(w->geo, f->key.ip_version, f->key.addr[i]);
+	}
+	en->zones = w->pol ? policy_zones(w->pol) : NULL;
+	en->has_geo = w->geo != NULL;
+}
+
+static bool worker_has_fired(const struct flow *f, uint32_t sid)
+{
+	if (!f->fired)
+		return false;
+	for (uint32_t i = 1; i <= f->fired[0]; i++)
+		if (f->fired[i] == sid)
+			return true;
+	return false;
+}
+
+/* Remember that sid fired on f; false when it cannot be remembered (then it
+ * is not raised again either: better one alert too few than a flood). */
+static bool worker_note_fired(struct flow *f, uint32_t sid)
+{
+	uint32_t n = f->fired ? f->fired[0] : 0;
+	uint32_t *p;
+
+	if (n >= WORKER_FIRED_MAX)
+		return false;
+	if (!f->fired || (n & (n + 1)) == 0) {   /* grow at 1, 3, 7, ... entries */
+		p = realloc(f->fired, (2 * (n + 1) + 1) * sizeof(*p));
+		if (!p)
+			return false;
+		f->fired = p;
+	}
+	f->fired[0] = n + 1;
+	f->fired[n + 1] = sid;
+	return true;
+}
+
+struct worker_match {
+	struct worker *w;
+	struct flow *f;
+	const struct rules_flow *rf;
+	enum alert_trigger trigger;
+	uint64_t ts_us;
+};
+
+static void worker_on_match(void *ctx, const struct rules_rule *r, const struct rules_evidence *ev,
+			    unsigned nev)
+{
+	struct worker_match *m = ctx;
+	struct worker *w = m->w;
+	struct alert_event a = {
+		.sensor_id = w->cfg.sensor_id, .f = m->f, .rf = m->rf,
+		.zones = policy_zones(w->pol), .rule = r, .ev = ev, .nev = nev,
+		.trigger = m->trigger, .ts_us = m->ts_us,
+	};
+	struct alertq_item it;
+
+	if (worker_has_fired(m->f, r->sid))
+		return;
+	if (!worker_note_fired(m->f, r->sid)) {
+		w->st.alerts_dropped++;
+		return;
+	}
+	memset(&it, 0, sizeof(it));
+	alert_id(it.id, w->cfg.sensor_id, m->f->flow_id, r->sid);
+	jsonw_reset(&w->abuf);
+	if (alert_format(&w->abuf, w->cls, &a, it.id) < 0 || !(it.json = malloc(w->abuf.len))) {
+		w->st.alerts_dropped++;
+		return;
+	}
+	/* alertq appends its fields where the closing brace was */
+	memcpy(it.json, w->abuf.buf, w->abuf.len);
+	it.len = w->abuf.len - 1;
+	it.epoch = w->epoch;
+	it.ts_us = m->ts_us;
+	it.sid = r->sid;
+	it.th = r->threshold;
+	it.ip_version = m->f->key.ip_version;
+	memcpy(it.src, m->f->key.addr[0], 16);
+	memcpy(it.dst, m->f->key.addr[1], 16);
+	alertq_push(w->cfg.alerts, w->cfg.id, &it);
+	w->st.alerts++;
+}
+
+/* Match the rules against f as it is now. */
+static void worker_evaluate(struct worker *w, struct flow *f, enum alert_trigger trigger,
+			    uint64_t ts_us)
+{
+	struct record_enrich en;
+	struct rules_flow rf;
+	struct worker_match m = { .w = w, .f = f, .rf = &rf, .trigger = trigger, .ts_us = ts_us };
+	const struct flow_dpi *d = &f->dpi;
+	bool tls;
+
+	if (!w->pol || !w->cfg.alerts || !rules_count(policy_rules(w->pol)))
+		return;
+	worker_enrich(w, f, &en);
+	memset(&rf, 0, sizeof(rf));
+	rf.ip_version = f->key.ip_version;
+	rf.proto = f->key.proto;
+	for (int i = 0; i < 2; i++) {
+		rf.addr[i] = f->key.addr[i];
+		rf.port[i] = f->key.port[i];
+		rf.zone[i] = en.zone[i];
+		rf.geo[i] = en.geo[i];
+		rf.pkts[i] = f->pkts[i];
+		rf.bytes[i] = f->bytes[i];
+	}
+	rf.master = d->master;
+	rf.app = d->app;
+	rf.category = d->category;
+	rf.breed = classify_breed(w->cls, d);
+	rf.confidence = d->confidence;
+	rf.risk = d->risk;
+	rf.hostname = d->hostname;
+	tls = d->tls != NULL;
+	rf.sni = tls ? d->hostname : NULL;
+	if (tls) {
+		rf.ja3c = d->tls->ja3c[0] ? d->tls->ja3c : NULL;
+		rf.ja3s = d->tls->ja3s[0] ? d->tls->ja3s : NULL;
+		rf.cert_sha1 = d->tls->cert_sha1[0] ? d->tls->cert_sha1 : NULL;
+	}
+	rf.duration_us = f->last_us - f->first_us;
+	w->st.alerts_silenced += rules_match(policy_rules(w->pol), &rf, worker_on_match, &m);
+}
+
+/* When a flow ended, in packet time that does not depend on -w: an idle
+ * flow at its deadline, a flushed one at the flush. */
+static uint64_t worker_end_time(const struct worker *w, const struct flow *f, enum flow_end reason)
+{
+	switch (reason) {
+	case FLOW_END_TIMEOUT:
+	case FLOW_END_FIN:
+	case FLOW_END_RST:
+		return f->last_us + (uint64_t)w->cfg.table.timeout_s[f->tclass] * 1000000u;
+	case FLOW_END_SHUTDOWN:
+	case FLOW_END_TIME_JUMP:
+		return w->end_ts_us > f->last_us ? w->end_ts_us : f->last_us;
+	default:
+		return w->now_us;
+	}
+}
+
 static void worker_emit(struct worker *w, const struct flow *f, enum flow_end reason)
 {
+	struct record_enrich en;
+
 	if (!sink_enabled(w->cfg.flows))
 		return;
-	if (record_flow(&w->out, w->cls, w->cfg.sensor_id, f, reason) < 0) {
+	worker_enrich(w, f, &en);
+	if (record_flow(&w->out, w->cls, w->cfg.sensor_id, f, reason, &en) < 0) {
 		w->st.records_dropped++;
 		return;
 	}
@@ -99,6 +268,7 @@ static void worker_on_flow_end(void *ctx, struct flow *f, enum flow_end reason)
 	struct worker *w = ctx;
 
 	classify_finish(w->cls, f);
+	worker_evaluate(w, f, ALERT_AT_END, worker_end_time(w, f, reason));
 	worker_emit(w, f, reason);
 }
 
@@ -155,11 +325,12 @@ static void worker_packet(struct worker *w, const struct worker_msg *m, const ui
 	flow_table_touch(w->table, f, w->now_us);
 	if (m->first_fragment)
 		frag_table_note(w->frags, &m->key, m->hash, m->frag_id, w->now_us);
-	if (!f->dpi.done)
-		classify_packet(w->cls, f, ip, m->ip_len, w->now_us);
+	if (!f->dpi.done && classify_packet(w->cls, f, ip, m->ip_len, w->now_us))
+		worker_evaluate(w, f, ALERT_AT_CLASSIFIED, w->now_us);
 	if (w->cfg.active_timeout_s &&
 	    w->now_us - f->report_us >= (uint64_t)w->cfg.active_timeout_s * 1000000u) {
 		f->report_us = w->now_us;
+		worker_evaluate(w, f, ALERT_AT_INTERIM, w->now_us);
 		worker_emit(w, f, FLOW_END_ACTIVE);
 	}
 }
@@ -197,6 +368,8 @@ static void worker_publish(struct worker *w)
 	w->st.frags = *frag_table_stats_get(w->frags);
 	w->st.dpi = *cs;
 	w->st.memory = flow_table_memory(w->table) + cs->state_bytes;
+	if (w->geo)
+		geo_cache_stats_get(w->geo, &w->st.geo);
 	pthread_mutex_lock(&w->snap_mu);
 	w->snap = w->st;
 	pthread_mutex_unlock(&w->snap_mu);
@@ -208,6 +381,11 @@ static void worker_timers(struct worker *w)
 	if (w->now_us >= w->next_scan_us) {
 		flow_table_expire(w->table, w->now_us);
 		w->next_scan_us = w->now_us + WORKER_SCAN_US;
+		/* every flow idle long enough before now has ended: later alerts
+		 * are not older than now less the expiry lag */
+		if (w->cfg.alerts)
+			alertq_advance(w->cfg.alerts, w->cfg.id, w->epoch,
+				       w->now_us > WORKER_EXPIRY_LAG_US ? w->now_us - WORKER_EXPIRY_LAG_US : 0);
 	}
 	if (w->now_us >= w->next_snap_us) {
 		worker_publish(w);
@@ -255,6 +433,7 @@ static void *worker_main(void *arg)
 		m = (const struct worker_msg *)(const void *)p;   /* ring slots are 8-aligned */
 		if (m->type == WORKER_MSG_END) {
 			/* idle flows end as timeouts whatever this worker's own clock */
+			w->end_ts_us = m->ts_us;
 			flow_table_expire(w->table, m->ts_us);
 			ring_release(w->ring);
 			break;
@@ -264,9 +443,21 @@ static void *worker_main(void *arg)
 		} else if (m->type == WORKER_MSG_FRAGMENT) {
 			worker_fragment(w, m);
 		} else if (m->type == WORKER_MSG_FLUSH) {
+			w->end_ts_us = m->ts_us;
 			flow_table_expire(w->table, m->ts_us);
 			flow_table_flush(w->table, FLOW_END_TIME_JUMP);
 			w->now_us = w->next_scan_us = w->next_snap_us = 0;
+			/* packet time starts again: alerts from here on sort after
+			 * everything before, whatever their time */
+			w->epoch++;
+			if (w->cfg.alerts)
+				alertq_advance(w->cfg.alerts, w->cfg.id, w->epoch, 0);
+		} else if (m->type == WORKER_MSG_POLICY) {
+			struct policy *np;
+			memcpy(&np, p + sizeof(*m), sizeof(np));
+			policy_unref(w->pol);
+			w->pol = np;
+			w->st.policy_reloads++;
 		} else if (m->type == WORKER_MSG_TICK) {
 			if (m->ts_us > w->now_us)
 				w->now_us = m->ts_us;
@@ -277,6 +468,8 @@ static void *worker_main(void *arg)
 		worker_timers(w);
 	}
 	flow_table_flush(w->table, FLOW_END_SHUTDOWN);
+	if (w->cfg.alerts)
+		alertq_close(w->cfg.alerts, w->cfg.id);
 	worker_flush_output(w);
 	worker_publish(w);
 	return NULL;
@@ -291,6 +484,9 @@ static void worker_destroy(struct worker *w)
 	classify_free(w->cls);
 	ring_free(w->ring);
 	jsonw_fini(&w->out);
+	jsonw_fini(&w->abuf);
+	geo_cache_free(w->geo);
+	policy_unref(w->pol);
 	pthread_mutex_destroy(&w->snap_mu);
 	free(w);
 }
@@ -305,8 +501,12 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 		return NULL;
 	}
 	w->cfg = *cfg;
+	w->pol = cfg->policy;   /* ours now, even if the start fails */
 	pthread_mutex_init(&w->snap_mu, NULL);
 	jsonw_init(&w->out, WORKER_OUT_CAP);
+	jsonw_init(&w->abuf, WORKER_ALERT_CAP);
+	if (cfg->geo && (geo_db_has_country(cfg->geo) || geo_db_has_asn(cfg->geo)))
+		w->geo = geo_cache_new(cfg->geo, WORKER_GEO_CACHE);
 	w->ring = ring_new(cfg->queue_bytes);
 	w->table = flow_table_new(&cfg->table, worker_on_flow_end, w);
 	w->frags = frag_table_new(WORKER_FRAG_CAP, WORKER_FRAG_TIMEOUT_S);
@@ -315,7 +515,7 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 			 cfg->queue_bytes, cfg->table.max_flows);
 		goto fail;
 	}
-	w->cls = classify_new(err, errlen);
+	w->cls = classify_new(cfg->protos_file, cfg->categories_file, err, errlen);
 	if (!w->cls)
 		goto fail;
 	rc = pthread_create(&w->thread, NULL, worker_main, w);
@@ -421,6 +621,15 @@ void worker_push_tick(struct worker *w, uint64_t now_us)
 void worker_push_flush(struct worker *w, uint64_t last_ts_us)
 {
 	worker_push_control(w, WORKER_MSG_FLUSH, last_ts_us);
+}
+
+void worker_push_policy(struct worker *w, struct policy *p)
+{
+	struct worker_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = WORKER_MSG_POLICY;
+	worker_push(w, &m, &p, sizeof(p), true);
 }
 
 void worker_push_end(struct worker *w, uint64_t last_ts_us)

@@ -17,6 +17,9 @@
 #include "decode.h"
 #include "flow_table.h"
 #include "frag.h"
+#include "alertq.h"
+#include "geo.h"
+#include "policy.h"
 #include "sink.h"
 
 struct worker_config {
@@ -27,6 +30,11 @@ struct worker_config {
 	const char *sensor_id;              /* borrowed, outlives the worker */
 	struct sink *flows;                 /* borrowed; may be disabled */
 	bool live;                          /* flush output at every tick */
+	struct alertq *alerts;              /* borrowed; NULL: no alerts */
+	struct policy *policy;              /* a reference the worker takes over; may be NULL */
+	const struct geo_db *geo;           /* borrowed; may be NULL */
+	const char *protos_file;            /* nDPI custom protocols, may be NULL */
+	const char *categories_file;        /* nDPI custom categories, may be NULL */
 };
 
 struct worker_stats {
@@ -38,6 +46,11 @@ struct worker_stats {
 	struct frag_table_stats frags;
 	struct classify_stats dpi;
 	uint64_t memory;                    /* flow table + nDPI flow state bytes */
+	uint64_t alerts;                    /* rule matches handed to alertq */
+	uint64_t alerts_silenced;           /* matches silenced by suppress statements */
+	uint64_t alerts_dropped;            /* lost: alert too large or no memory */
+	uint64_t policy_reloads;            /* new policies taken in */
+	struct geo_cache_stats geo;
 };
 
 struct worker;
@@ -66,6 +79,10 @@ void worker_push_tick(struct worker *w, uint64_t now_us);
  * time of the whole capture so far), reports every other flow (reason
  * time_jump) and restarts its clock. */
 void worker_push_flush(struct worker *w, uint64_t last_ts_us);
+
+/* Producer: from the next packet on, match rules of policy p (the worker
+ * takes over the reference given; the old policy is released). */
+void worker_push_policy(struct worker *w, struct policy *p);
 
 /* Producer: no more input.  The worker expires what is idle at last_ts_us,
  * reports every other flow (reason shutdown), flushes its output and ends;

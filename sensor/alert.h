@@ -1,0 +1,44 @@
+/*
+ * alert — one alert as a JSON object (doc/alerts.md, schema
+ * doc/alert.schema.json), and its stable id.
+ *
+ * Worker threads; no state.
+ */
+#ifndef ZW_ALERT_H
+#define ZW_ALERT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "classify.h"
+#include "flow.h"
+#include "jsonw.h"
+#include "rules.h"
+#include "zones.h"
+
+#define ALERT_SCHEMA_VERSION 1
+
+/* When the rule was evaluated. */
+enum alert_trigger { ALERT_AT_CLASSIFIED, ALERT_AT_INTERIM, ALERT_AT_END };
+
+struct alert_event {
+	const char *sensor_id;
+	const struct flow *f;
+	const struct rules_flow *rf;
+	const struct zones *zones;
+	const struct rules_rule *rule;
+	const struct rules_evidence *ev;
+	unsigned nev;
+	enum alert_trigger trigger;
+	uint64_t ts_us;
+	const char *interface;     /* may be NULL */
+};
+
+/* 32 hex digits, the same for the same sensor, flow and rule. */
+void alert_id(char out[33], const char *sensor_id, uint64_t flow_id, uint32_t sid);
+
+/* Append the object (no newline); -1 if it did not fit. */
+int alert_format(struct jsonw *w, struct classify *c, const struct alert_event *a,
+		 const char *id);
+
+#endif
