@@ -4,6 +4,9 @@
 # records, every field included.  Records are canonicalised with `jq -S -c`
 # (sorted keys, compact) and the lines sorted before comparing, so only the
 # order of the lines may differ.  The exit status must also be the same.
+# The shipped rules run too (with the zone test site tests/replay/conf/
+# zones.conf): the alert files must be byte for byte the same, order
+# included, since alerts are released in one order whatever -w.
 #
 # Environment: BUILD (default build), ZW_SENSOR (default $BUILD/bin/zw-sensor),
 # ZW_DETERMINISM_WORKERS (default "1 2 4": the first is the baseline).
@@ -31,10 +34,12 @@ for cap in test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng \
 	base_st=
 	for w in "${workers[@]}"; do
 		raw=$tmp/raw.$w
+		alerts=$tmp/alerts.$w
 		canon=$tmp/canon.$w
 		err=$tmp/err.$w
-		rm -f "$raw"
-		timeout 120 "$SENSOR" -r "$cap" --flows "$raw" -w "$w" </dev/null >/dev/null 2>"$err"
+		rm -f "$raw" "$alerts"
+		timeout 120 "$SENSOR" -r "$cap" --flows "$raw" -w "$w" -c tests/replay/conf/zones.conf \
+			--rules signatures --alerts "$alerts" </dev/null >/dev/null 2>"$err"
 		st=$?
 		if [ "$st" -eq 124 ]; then
 			problems+=("-w $w: still running after 120 s (killed)")
@@ -47,6 +52,7 @@ for cap in test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng \
 			problems+=("-w $w: sanitizer report: $(grep -m1 -E 'Sanitizer|runtime error:' "$err")")
 		fi
 		[ -f "$raw" ] || : >"$raw"
+		[ -f "$alerts" ] || : >"$alerts"
 		if ! jq -S -c . "$raw" 2>"$tmp/jqerr" | LC_ALL=C sort >"$canon"; then
 			problems+=("-w $w: output is not JSON lines: $(head -c 200 "$tmp/jqerr")")
 		fi
@@ -58,6 +64,10 @@ for cap in test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng \
 		if [ "$st" -ne "$base_st" ]; then
 			problems+=("exit status $base_st with -w $base_w but $st with -w $w")
 		fi
+		if ! cmp -s "$tmp/alerts.$base_w" "$alerts"; then
+			problems+=("alerts differ: -w $base_w $(wc -l <"$tmp/alerts.$base_w") lines, -w $w $(wc -l <"$alerts") lines; diff excerpt:
+$(diff -U0 "$tmp/alerts.$base_w" "$alerts" | sed -n '3,8p' | cut -c1-300)")
+		fi
 		if ! cmp -s "$tmp/canon.$base_w" "$canon"; then
 			nb=$(wc -l <"$tmp/canon.$base_w")
 			nw=$(wc -l <"$canon")
@@ -68,7 +78,7 @@ $(diff -U0 "$tmp/canon.$base_w" "$canon" | sed -n '3,12p' | cut -c1-400)")
 		fi
 	done
 	if [ "${#problems[@]}" -eq 0 ]; then
-		echo "ok   $name ($(wc -l <"$tmp/canon.$base_w") records)"
+		echo "ok   $name ($(wc -l <"$tmp/canon.$base_w") records, $(wc -l <"$tmp/alerts.$base_w") alerts)"
 	else
 		bad=$((bad + 1))
 		echo "DIFF $name"
