@@ -38,7 +38,7 @@ echo "-- top application protocols (nDPI master.app) --"
 jq -r '.app_proto' "$out/flows.json" | sort | uniq -c | sort -rn | head -15
 echo
 echo "-- traffic the city's policy cares about (by nDPI category) --"
-jq -r 'select(.ndpi.category | test("VPN|Download-FileTransfer-FileSharing|RemoteAccess|Mining|Malware"))
+jq -r 'select(.ndpi.category | test("VPN|Download|FileSharing|RemoteAccess|Mining|Malware"))
 	| "\(.ndpi.category)\t\(.app_proto)\t\(.src_ip) -> \(.dest_ip):\(.dest_port // "-")"' \
 	"$out/flows.json" | sort | uniq -c | sort -rn | head -15
 echo

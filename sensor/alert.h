@@ -31,7 +31,6 @@ struct alert_event {
 	unsigned nev;
 	enum alert_trigger trigger;
 	uint64_t ts_us;
-	const char *interface;     /* may be NULL */
 };
 
 /* 32 hex digits, the same for the same sensor, flow and rule. */

@@ -21,6 +21,7 @@ struct alertq_state {
 	uint8_t track;
 	uint8_t key[33];          /* version + one or two addresses */
 	uint32_t epoch;           /* of window_start: a new epoch starts a new window */
+	uint32_t seconds;         /* the window's length (the rule's, when it started) */
 	uint64_t window_start;    /* us */
 	uint32_t count;           /* events in the window */
 	uint32_t emitted;         /* alerts written in the window */
@@ -146,6 +147,45 @@ static uint64_t alertq_hash(const uint8_t *p, size_t len, uint64_t h)
 	return h;
 }
 
+static uint64_t alertq_hash(const uint8_t *p, size_t len, uint64_t h);
+
+/* The table is full: drop every state whose window has closed by now (it's
+ * epoch and time), rehashing the rest.  A closed window restarts anyway at
+ * the next event, so only the held-back count of the last window is lost
+ * (it stays in the statistics).  False when nothing could be dropped. */
+static bool alertq_sweep(struct alertq *q, const struct alertq_item *now)
+{
+	struct alertq_state *old = q->states, *fresh;
+	size_t kept = 0;
+
+	fresh = calloc(ALERTQ_STATE_SLOTS, sizeof(*fresh));
+	if (!fresh)
+		return false;
+	for (size_t i = 0; i < ALERTQ_STATE_SLOTS; i++) {
+		const struct alertq_state *s = &old[i];
+		size_t slot;
+
+		if (!s->used || s->epoch < now->epoch ||
+		    now->ts_us >= s->window_start + (uint64_t)s->seconds * 1000000u)
+			continue;
+		slot = alertq_hash(s->key, sizeof(s->key), 0xcbf29ce484222325ULL ^ s->sid) &
+		       (ALERTQ_STATE_SLOTS - 1);
+		while (fresh[slot].used)
+			slot = (slot + 1) & (ALERTQ_STATE_SLOTS - 1);
+		fresh[slot] = *s;
+		kept++;
+	}
+	if (kept == q->nstates) {
+		free(fresh);
+		return false;
+	}
+	q->st.threshold_swept += q->nstates - kept;
+	q->states = fresh;
+	q->nstates = kept;
+	free(old);
+	return true;
+}
+
 /* The threshold state of it's (sid, tracked addresses); NULL when full. */
 static struct alertq_state *alertq_state(struct alertq *q, const struct alertq_item *it)
 {
@@ -168,14 +208,18 @@ static struct alertq_state *alertq_state(struct alertq *q, const struct alertq_i
 		struct alertq_state *s = &q->states[slot];
 
 		if (!s->used) {
-			if (q->nstates >= ALERTQ_MAX_THRESHOLDS)
-				return NULL;
+			if (q->nstates >= ALERTQ_MAX_THRESHOLDS) {
+				if (!alertq_sweep(q, it))
+					return NULL;
+				return alertq_state(q, it);   /* the slots moved */
+			}
 			q->nstates++;
 			s->used = 1;
 			s->sid = it->sid;
 			s->track = it->th.track;
 			memcpy(s->key, key, sizeof(key));
 			s->epoch = it->epoch;
+			s->seconds = it->th.seconds;
 			s->window_start = it->ts_us;
 			return s;
 		}
@@ -223,6 +267,7 @@ static bool alertq_pass(struct alertq *q, const struct alertq_item *it, uint64_t
 	if (it->epoch != s->epoch || it->ts_us < s->window_start ||
 	    it->ts_us >= s->window_start + (uint64_t)it->th.seconds * 1000000u) {
 		s->epoch = it->epoch;
+		s->seconds = it->th.seconds;
 		s->window_start = it->ts_us;
 		s->count = 0;
 		s->emitted = 0;

@@ -10,8 +10,9 @@
  * tracked by source, destination, address pair or rule.
  *
  * Any thread; one mutex.  Caps: pending alerts (beyond it the oldest is
- * written early, counted as order_forced) and threshold states (beyond it an
- * alert is not thresholded, counted as threshold_full).
+ * written early, counted as order_forced) and threshold states (when full,
+ * states whose window is over are dropped, counted as threshold_swept; if
+ * none is, the alert is not thresholded, counted as threshold_full).
  */
 #ifndef ZW_ALERTQ_H
 #define ZW_ALERTQ_H
@@ -42,6 +43,7 @@ struct alertq_stats {
 	uint64_t thresholded;     /* held back by a threshold */
 	uint64_t order_forced;    /* written before their turn: too many pending */
 	uint64_t threshold_full;  /* not thresholded: the state table was full */
+	uint64_t threshold_swept; /* states dropped when the table filled: window over */
 	uint64_t dropped;         /* no memory */
 };
 

@@ -35,13 +35,43 @@ const char *classify_ndpi_version(void)
 	return ndpi_revision();
 }
 
-struct classify *classify_new(const char *protos_file, const char *categories_file,
-			      char *err, size_t errlen)
+/* Load one of nDPI's files; nDPI only says "failed", so check we can read
+ * it first and name the problem. */
+static int classify_load(struct classify *c, const char *key, const char *path,
+			 int (*load)(struct ndpi_detection_module_struct *, const char *),
+			 char *err, size_t errlen)
 {
+	if (!path || !path[0])
+		return 0;
+	if (access(path, R_OK) < 0) {
+		snprintf(err, errlen, "%s %s: %s", key, path, strerror(errno));
+		return -1;
+	}
+	if (load(c->ndpi, path) < 0) {
+		snprintf(err, errlen, "%s %s: nDPI refused the file", key, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ndpi_load_protocols_file takes a non-const path. */
+static int classify_load_protocols(struct ndpi_detection_module_struct *ndpi, const char *path)
+{
+	char copy[4096];
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	return ndpi_load_protocols_file(ndpi, copy);
+}
+
+struct classify *classify_new(const struct classify_files *files, char *err, size_t errlen)
+{
+	static const struct classify_files none;
 	struct classify *c;
 	NDPI_PROTOCOL_BITMASK all;
 	const char *v = ndpi_revision();
 
+	if (!files)
+		files = &none;
 	/* The results are compared with ndpiReader 4.2: refuse another major.minor. */
 	if (strncmp(v, "4.2", 3) != 0) {
 		snprintf(err, errlen, "nDPI %s found, 4.2 needed (Debian 12 libndpi4.2)", v);
@@ -60,28 +90,22 @@ struct classify *classify_new(const char *protos_file, const char *categories_fi
 	}
 	NDPI_BITMASK_SET_ALL(all);
 	ndpi_set_protocol_detection_bitmask2(c->ndpi, &all);
-	/* nDPI reads these files itself and only says "failed": check we can
-	 * read them first so the message names the problem. */
-	if (protos_file && protos_file[0] &&
-	    (access(protos_file, R_OK) < 0 ||
-	     ndpi_load_protocols_file(c->ndpi, (char *)(uintptr_t)protos_file) < 0)) {
-		snprintf(err, errlen, "ndpi.protocols_file %s: %s", protos_file,
-			 access(protos_file, R_OK) < 0 ? strerror(errno) : "nDPI refused the file");
-		goto fail;
-	}
-	if (categories_file && categories_file[0] &&
-	    (access(categories_file, R_OK) < 0 ||
-	     ndpi_load_categories_file(c->ndpi, categories_file) < 0)) {
-		snprintf(err, errlen, "ndpi.categories_file %s: %s", categories_file,
-			 access(categories_file, R_OK) < 0 ? strerror(errno) : "nDPI refused the file");
-		goto fail;
+	if (classify_load(c, "ndpi.protocols_file", files->protocols, classify_load_protocols,
+			  err, errlen) < 0 ||
+	    classify_load(c, "ndpi.categories_file", files->categories, ndpi_load_categories_file,
+			  err, errlen) < 0 ||
+	    classify_load(c, "ndpi.risky_domains_file", files->risky_domains,
+			  ndpi_load_risk_domain_file, err, errlen) < 0 ||
+	    classify_load(c, "ndpi.malicious_ja3_file", files->malicious_ja3,
+			  ndpi_load_malicious_ja3_file, err, errlen) < 0 ||
+	    classify_load(c, "ndpi.malicious_sha1_file", files->malicious_sha1,
+			  ndpi_load_malicious_sha1_file, err, errlen) < 0) {
+		ndpi_exit_detection_module(c->ndpi);
+		free(c);
+		return NULL;
 	}
 	ndpi_finalize_initialization(c->ndpi);
 	return c;
-fail:
-	ndpi_exit_detection_module(c->ndpi);
-	free(c);
-	return NULL;
 }
 
 void classify_free(struct classify *c)

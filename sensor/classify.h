@@ -34,12 +34,18 @@ struct classify_stats {
 	uint64_t state_bytes;       /* nDPI flow state held now */
 };
 
-/* NULL with a reason in err.  protos_file / categories_file (may be NULL):
- * nDPI's custom protocols and categories files, which teach it local
- * applications; every classify of one sensor must get the same files so
- * protocol ids agree. */
-struct classify *classify_new(const char *protos_file, const char *categories_file,
-			      char *err, size_t errlen);
+/* nDPI's own files (any may be NULL): custom protocols and categories teach
+ * it local applications; the risky-domain, malicious-JA3 and
+ * malicious-certificate lists set the risky_domain, malicious_ja3 and
+ * malicious_sha1_certificate risks.  Every classify of one sensor must get
+ * the same files so protocol ids agree. */
+struct classify_files {
+	const char *protocols, *categories;
+	const char *risky_domains, *malicious_ja3, *malicious_sha1;
+};
+
+/* NULL with a reason in err. */
+struct classify *classify_new(const struct classify_files *files, char *err, size_t errlen);
 void classify_free(struct classify *c);
 
 /* Give one packet of flow f to nDPI.  ip/ip_len is the IP packet (header

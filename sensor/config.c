@@ -45,6 +45,9 @@ static const struct config_key config_keys[] = {
 	CK("geoip.asn_db", CT_STRING, geo_asn, 0, 0),
 	CK("ndpi.protocols_file", CT_STRING, protos_file, 0, 0),
 	CK("ndpi.categories_file", CT_STRING, categories_file, 0, 0),
+	CK("ndpi.risky_domains_file", CT_STRING, risky_domains_file, 0, 0),
+	CK("ndpi.malicious_ja3_file", CT_STRING, malicious_ja3_file, 0, 0),
+	CK("ndpi.malicious_sha1_file", CT_STRING, malicious_sha1_file, 0, 0),
 	CK("site.sanitizing_gateways", CT_STRING, gateways, 0, 0),
 	CK("site.proxies", CT_STRING, proxies, 0, 0),
 	CK("site.dns_resolvers", CT_STRING, resolvers, 0, 0),
@@ -219,6 +222,15 @@ static int config_handler(void *ctx, const char *key, const char *value, char *e
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 {
 	return conf_parse_file(path, config_handler, cfg, err, errlen);
+}
+
+void config_ndpi_files(const struct config *cfg, struct classify_files *out)
+{
+	out->protocols = cfg->protos_file;
+	out->categories = cfg->categories_file;
+	out->risky_domains = cfg->risky_domains_file;
+	out->malicious_ja3 = cfg->malicious_ja3_file;
+	out->malicious_sha1 = cfg->malicious_sha1_file;
 }
 
 int config_check(const struct config *cfg, char *err, size_t errlen)

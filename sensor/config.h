@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "classify.h"
 #include "flow_table.h"
 
 #define CONFIG_MAX_FILES   4096
@@ -48,6 +49,7 @@ struct config {
 	char *alerts_path;               /* output.alerts, --alerts */
 	char *geo_country, *geo_asn;     /* geoip.country_db, geoip.asn_db */
 	char *protos_file, *categories_file;   /* ndpi.protocols_file, ndpi.categories_file */
+	char *risky_domains_file, *malicious_ja3_file, *malicious_sha1_file;   /* ndpi.* */
 	char *gateways, *proxies, *resolvers;  /* site.sanitizing_gateways, site.proxies, site.dns_resolvers */
 	struct config_pair *zones;       /* zone.<key>.name / zone.<key>.networks, in file order */
 	struct config_pair *lists;       /* lists.<name> = path */
@@ -71,6 +73,9 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 
 /* Set one key (config file syntax), e.g. from the command line. */
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+/* The nDPI files of cfg (pointers into cfg). */
+void config_ndpi_files(const struct config *cfg, struct classify_files *out);
 
 /* Cross-checks after everything is loaded. */
 int config_check(const struct config *cfg, char *err, size_t errlen);

@@ -273,8 +273,7 @@ static int zw_start_workers(struct pipeline *pl)
 	wc.live = pl->live;
 	wc.alerts = pl->alerts;
 	wc.geo = pl->geo;
-	wc.protos_file = cfg->protos_file;
-	wc.categories_file = cfg->categories_file;
+	config_ndpi_files(cfg, &wc.ndpi_files);
 	for (unsigned i = 0; i < cfg->workers; i++) {
 		wc.id = i;
 		wc.policy = policy_ref(pl->policy);
@@ -512,17 +511,44 @@ static void zw_log_policy(struct pipeline *pl, const char *what)
 		 (unsigned long long)pi.list_entries, pi.zones, pi.version);
 }
 
+/* The workers' nDPI modules keep the files they were started with, so rule
+ * names must resolve against those too: a changed ndpi.* key is logged and
+ * ignored until a restart.  -1 when out of memory. */
+static int zw_keep_ndpi_file(struct pipeline *pl, char **reloaded, const char *running,
+			     const char *key)
+{
+	const char *a = *reloaded ? *reloaded : "", *b = running ? running : "";
+
+	if (!strcmp(a, b))
+		return 0;
+	log_warn(&pl->log, "reload: ndpi.%s changed (%s -> %s): takes effect at restart", key,
+		 b[0] ? b : "none", a[0] ? a : "none");
+	free(*reloaded);
+	*reloaded = running ? strdup(running) : NULL;
+	return running && !*reloaded ? -1 : 0;
+}
+
 /* SIGHUP: read the config and rules again; on success every worker gets the
  * new policy before its next packet, on failure the old one stays. */
 static void zw_reload(struct pipeline *pl)
 {
 	struct config nc;
 	struct policy *np = NULL;
-	char err[1024];
+	char err[1024] = "";
 
 	config_init(&nc);
-	if (zw_load_config(&nc, pl->argc, pl->argv, err, sizeof(err)) == 0)
+	if (zw_load_config(&nc, pl->argc, pl->argv, err, sizeof(err)) == 0 &&
+	    zw_keep_ndpi_file(pl, &nc.protos_file, pl->cfg->protos_file, "protocols_file") == 0 &&
+	    zw_keep_ndpi_file(pl, &nc.categories_file, pl->cfg->categories_file, "categories_file") == 0 &&
+	    zw_keep_ndpi_file(pl, &nc.risky_domains_file, pl->cfg->risky_domains_file,
+			      "risky_domains_file") == 0 &&
+	    zw_keep_ndpi_file(pl, &nc.malicious_ja3_file, pl->cfg->malicious_ja3_file,
+			      "malicious_ja3_file") == 0 &&
+	    zw_keep_ndpi_file(pl, &nc.malicious_sha1_file, pl->cfg->malicious_sha1_file,
+			      "malicious_sha1_file") == 0)
 		np = policy_load(&nc, nc.rules_dir, err, sizeof(err));
+	else if (!err[0])
+		snprintf(err, sizeof(err), "out of memory");
 	config_fini(&nc);
 	if (!np) {
 		log_error(&pl->log, "reload failed, keeping the previous rules: %s", err);

@@ -20,6 +20,7 @@ struct policy {
 	struct ioc_set **lists;       /* one per list the rules reference */
 	size_t nlists;
 	struct policy_info info;
+	uint64_t hash;                /* of the rule and list files read, for info.version */
 };
 
 struct policy *policy_ref(struct policy *p)
@@ -134,7 +135,6 @@ static int policy_rules_load(struct policy *p, const char *dir, char *err, size_
 	char *names[POLICY_MAX_RULE_FILES];
 	size_t n = 0;
 	int rc = -1;
-	uint64_t h = 0xcbf29ce484222325ULL;
 
 	if (!dir || !dir[0])
 		return 0;
@@ -163,21 +163,20 @@ static int policy_rules_load(struct policy *p, const char *dir, char *err, size_
 	for (size_t i = 0; i < n; i++) {
 		if (rules_parse_file(p->rules, names[i], err, errlen) < 0)
 			goto out;
-		h = policy_hash_file(h, names[i]);
+		p->hash = policy_hash_file(p->hash, names[i]);
 	}
 	rc = 0;
 out:
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	closedir(d);
-	snprintf(p->info.version, sizeof(p->info.version), "%016llx", (unsigned long long)h);
 	return rc;
 }
 
 /* Where list @name comes from: lists.<name> in the config, a built-in site
  * list, or <rules dir>/lists/<name>.{list,txt,intel}. */
 static struct ioc_set *policy_list_load(const struct config *cfg, const char *dir, const char *name,
-					char *err, size_t errlen)
+					uint64_t *hash, char *err, size_t errlen)
 {
 	static const char *const exts[] = { "list", "txt", "intel" };
 	struct ioc_set *set = ioc_set_new(name, POLICY_MAX_LIST_ENTRIES);
@@ -193,6 +192,7 @@ static struct ioc_set *policy_list_load(const struct config *cfg, const char *di
 		if (!strcmp(l->name, name)) {
 			if (ioc_set_load_file(set, l->value, err, errlen) < 0)
 				goto fail;
+			*hash = policy_hash_file(*hash, l->value);
 			return set;
 		}
 	if (!strcmp(name, POLICY_BUILTIN_GATEWAYS)) {
@@ -207,6 +207,8 @@ static struct ioc_set *policy_list_load(const struct config *cfg, const char *di
 	}
 	if (site_key) {
 		const char *q = site ? site : "";
+
+		*hash = policy_hash(*hash, q, strlen(q) + 1);
 		while (*q) {
 			size_t len = strcspn(q, ", \t");
 			char tok[128];
@@ -230,6 +232,7 @@ static struct ioc_set *policy_list_load(const struct config *cfg, const char *di
 		if (stat(path, &st) == 0) {
 			if (ioc_set_load_file(set, path, err, errlen) < 0)
 				goto fail;
+			*hash = policy_hash_file(*hash, path);
 			return set;
 		}
 	}
@@ -244,6 +247,7 @@ struct policy *policy_load(const struct config *cfg, const char *rules_dir,
 {
 	struct policy *p = calloc(1, sizeof(*p));
 	struct classify *names = NULL;
+	struct classify_files files;
 	char why[512];
 
 	if (!p) {
@@ -251,11 +255,13 @@ struct policy *policy_load(const struct config *cfg, const char *rules_dir,
 		return NULL;
 	}
 	atomic_init(&p->refs, 1);
+	p->hash = 0xcbf29ce484222325ULL;   /* FNV-1a offset basis */
 	if (policy_zones_load(p, cfg, err, errlen) < 0)
 		goto fail;
 	/* nDPI names are looked up in a module of our own, with the same custom
 	 * protocol files as the workers' so the ids agree */
-	names = classify_new(cfg->protos_file, cfg->categories_file, err, errlen);
+	config_ndpi_files(cfg, &files);
+	names = classify_new(&files, err, errlen);
 	if (!names)
 		goto fail;
 	p->rules = rules_set_new(names, p->zones);
@@ -274,8 +280,8 @@ struct policy *policy_load(const struct config *cfg, const char *rules_dir,
 	for (size_t i = 0; i < p->nlists; i++) {
 		struct ioc_set_stats st;
 
-		p->lists[i] = policy_list_load(cfg, rules_dir, rules_list_name(p->rules, i), why,
-					       sizeof(why));
+		p->lists[i] = policy_list_load(cfg, rules_dir, rules_list_name(p->rules, i), &p->hash,
+					       why, sizeof(why));
 		if (!p->lists[i]) {
 			if (why[0]) {
 				snprintf(err, errlen, "%s", why);
@@ -294,6 +300,7 @@ struct policy *policy_load(const struct config *cfg, const char *rules_dir,
 	p->info.suppress = rules_suppress_count(p->rules);
 	p->info.lists = p->nlists;
 	p->info.zones = zones_count(p->zones);
+	snprintf(p->info.version, sizeof(p->info.version), "%016llx", (unsigned long long)p->hash);
 	classify_free(names);
 	return p;
 fail:

@@ -25,7 +25,7 @@ struct policy_info {
 	size_t rules, suppress, lists;
 	uint64_t list_entries;
 	unsigned zones;
-	char version[17];          /* hash of the rule files' contents, hex */
+	char version[17];          /* hash of the rule and list files' contents, hex */
 };
 
 struct policy;

@@ -632,6 +632,8 @@ static int rules_cond_item(struct rules_scan *s, struct rules_cond *c, const str
 	struct rules_range r;
 	char why[256];
 
+	if (!t[0])
+		return rules_fail_at(s, line, col, "expected a non-empty value");
 	if (c->kind == RK_SET && !quoted && t[0] == '@') {
 		if (rules_grow((void **)&c->lists, c->nlists, sizeof(*c->lists)) < 0)
 			return rules_fail_at(s, line, col, "out of memory");
@@ -1097,6 +1099,11 @@ static int rules_statement(struct rules_scan *s)
 				rules_fail_at(s, line, col, "expected the rule to have %s", need[i]);
 				goto fail;
 			}
+		if (!st.ncond) {
+			rules_fail_at(s, line, col, "expected at least one condition (a rule without one "
+				      "would match every flow)");
+			goto fail;
+		}
 		if (!st.r.rev)
 			st.r.rev = 1;
 		if ((dup = rules_find_sid(rs, st.r.sid)) != NULL) {
@@ -1193,7 +1200,7 @@ int rules_parse_file(struct rules_set *rs, const char *path, char *err, size_t e
 		snprintf(err, errlen, "%s: read error: %s", path, strerror(errno));
 		goto out;
 	}
-	rc = rules_parse_buffer(rs, path, buf ? buf : "", len, err, errlen);
+	rc = rules_parse_buffer(rs, path, buf, len, err, errlen);   /* buf: allocated above */
 out:
 	free(buf);
 	fclose(f);
@@ -1297,8 +1304,12 @@ static bool rules_is_placeholder(int ip_version, const uint8_t *a)
 {
 	static const uint8_t zero[16], one[16] = { [15] = 1 };
 
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
 	if (ip_version == 4)
 		return a[0] == 127 || a[0] == 0;
+	if (!memcmp(a, mapped, 12))     /* ::ffff:a.b.c.d */
+		return a[12] == 127 || a[12] == 0;
 	return !memcmp(a, zero, 16) || !memcmp(a, one, 16);
 }
 
@@ -1544,9 +1555,10 @@ unsigned rules_match(const struct rules_set *rs, const struct rules_flow *f,
 			continue;
 		if (rules_suppressed(rs, st->r.sid, f)) {
 			silenced++;
+			cb(ctx, &st->r, ev.e, ev.n, true);
 			continue;
 		}
-		cb(ctx, &st->r, ev.e, ev.n);
+		cb(ctx, &st->r, ev.e, ev.n, false);
 	}
 	return silenced;
 }

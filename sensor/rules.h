@@ -111,11 +111,11 @@ int rules_check_bound(const struct rules_set *rs, char *err, size_t errlen);
 size_t rules_count(const struct rules_set *rs);
 size_t rules_suppress_count(const struct rules_set *rs);
 
-/* Match f against every rule; for each that matches and is not suppressed,
- * call cb (in rule file order).  Returns the number of matches that a
- * suppress statement silenced. */
+/* Match f against every rule; for each that matches call cb (in rule file
+ * order), with silenced true when a suppress statement silences it (then
+ * no alert is due).  Returns the number of silenced matches. */
 typedef void (*rules_match_cb)(void *ctx, const struct rules_rule *r,
-			       const struct rules_evidence *ev, unsigned nev);
+			       const struct rules_evidence *ev, unsigned nev, bool silenced);
 unsigned rules_match(const struct rules_set *rs, const struct rules_flow *f,
 		     rules_match_cb cb, void *ctx);
 

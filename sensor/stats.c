@@ -19,6 +19,7 @@ void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s)
 	sum->memory += s->memory;
 	sum->alerts += s->alerts;
 	sum->alerts_silenced += s->alerts_silenced;
+	sum->alerts_fired_full += s->alerts_fired_full;
 	sum->alerts_dropped += s->alerts_dropped;
 	sum->geo.lookups += s->geo.lookups;
 	sum->geo.hits += s->geo.hits;
@@ -110,12 +111,14 @@ static void stats_alerts(struct jsonw *w, const struct worker_stats *s, struct a
 	jsonw_kv_u64(w, "matched", s->alerts);
 	jsonw_kv_u64(w, "silenced", s->alerts_silenced);
 	jsonw_kv_u64(w, "dropped", s->alerts_dropped);
+	jsonw_kv_u64(w, "fired_list_full", s->alerts_fired_full);
 	if (aq) {
 		alertq_stats_get(aq, &q);
 		jsonw_kv_u64(w, "written", q.emitted);
 		jsonw_kv_u64(w, "thresholded", q.thresholded);
 		jsonw_kv_u64(w, "order_forced", q.order_forced);
 		jsonw_kv_u64(w, "threshold_full", q.threshold_full);
+		jsonw_kv_u64(w, "threshold_swept", q.threshold_swept);
 		jsonw_kv_u64(w, "queue_dropped", q.dropped);
 		jsonw_key(w, "thresholded_by_sid");
 		jsonw_obj_begin(w);

@@ -120,8 +120,8 @@ static bool worker_has_fired(const struct flow *f, uint32_t sid)
 	return false;
 }
 
-/* Remember that sid fired on f; false when it cannot be remembered (then it
- * is not raised again either: better one alert too few than a flood). */
+/* Remember that sid fired (or was silenced) on f; false when the flow's
+ * list is full. */
 static bool worker_note_fired(struct flow *f, uint32_t sid)
 {
 	uint32_t n = f->fired ? f->fired[0] : 0;
@@ -149,7 +149,7 @@ struct worker_match {
 };
 
 static void worker_on_match(void *ctx, const struct rules_rule *r, const struct rules_evidence *ev,
-			    unsigned nev)
+			    unsigned nev, bool silenced)
 {
 	struct worker_match *m = ctx;
 	struct worker *w = m->w;
@@ -162,8 +162,12 @@ static void worker_on_match(void *ctx, const struct rules_rule *r, const struct 
 
 	if (worker_has_fired(m->f, r->sid))
 		return;
-	if (!worker_note_fired(m->f, r->sid)) {
-		w->st.alerts_dropped++;
+	/* a flow that matched more rules than it can remember may raise one
+	 * again at a later evaluation, with the same alert_id */
+	if (!worker_note_fired(m->f, r->sid))
+		w->st.alerts_fired_full++;
+	if (silenced) {   /* counted once per flow, like an alert */
+		w->st.alerts_silenced++;
 		return;
 	}
 	memset(&it, 0, sizeof(it));
@@ -226,7 +230,7 @@ static void worker_evaluate(struct worker *w, struct flow *f, enum alert_trigger
 		rf.cert_sha1 = d->tls->cert_sha1[0] ? d->tls->cert_sha1 : NULL;
 	}
 	rf.duration_us = f->last_us - f->first_us;
-	w->st.alerts_silenced += rules_match(policy_rules(w->pol), &rf, worker_on_match, &m);
+	rules_match(policy_rules(w->pol), &rf, worker_on_match, &m);
 }
 
 /* When a flow ended, in packet time that does not depend on -w: an idle
@@ -515,7 +519,7 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 			 cfg->queue_bytes, cfg->table.max_flows);
 		goto fail;
 	}
-	w->cls = classify_new(cfg->protos_file, cfg->categories_file, err, errlen);
+	w->cls = classify_new(&cfg->ndpi_files, err, errlen);
 	if (!w->cls)
 		goto fail;
 	rc = pthread_create(&w->thread, NULL, worker_main, w);

@@ -33,8 +33,7 @@ struct worker_config {
 	struct alertq *alerts;              /* borrowed; NULL: no alerts */
 	struct policy *policy;              /* a reference the worker takes over; may be NULL */
 	const struct geo_db *geo;           /* borrowed; may be NULL */
-	const char *protos_file;            /* nDPI custom protocols, may be NULL */
-	const char *categories_file;        /* nDPI custom categories, may be NULL */
+	struct classify_files ndpi_files;   /* borrowed strings, may be NULL */
 };
 
 struct worker_stats {
@@ -47,7 +46,8 @@ struct worker_stats {
 	struct classify_stats dpi;
 	uint64_t memory;                    /* flow table + nDPI flow state bytes */
 	uint64_t alerts;                    /* rule matches handed to alertq */
-	uint64_t alerts_silenced;           /* matches silenced by suppress statements */
+	uint64_t alerts_silenced;           /* matches silenced by suppress statements (once per flow) */
+	uint64_t alerts_fired_full;         /* flows' lists of fired sids full: may repeat */
 	uint64_t alerts_dropped;            /* lost: alert too large or no memory */
 	uint64_t policy_reloads;            /* new policies taken in */
 	struct geo_cache_stats geo;

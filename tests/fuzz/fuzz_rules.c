@@ -55,7 +55,7 @@ static void fuzz_setup(void)
 
 	if (fuzz_cls)
 		return;
-	fuzz_cls = classify_new(NULL, NULL, err, sizeof(err));
+	fuzz_cls = classify_new(NULL, err, sizeof(err));
 	fuzz_zones = zones_new();
 	fuzz_list = ioc_set_new("fuzzlist", 64);
 	if (!fuzz_cls || !fuzz_zones || !fuzz_list)
@@ -139,8 +139,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 }
 
 static void fuzz_on_match(void *ctx, const struct rules_rule *r, const struct rules_evidence *ev,
-			  unsigned nev)
+			  unsigned nev, bool silenced)
 {
+	(void)silenced;
 	unsigned *hits = ctx;
 
 	if (!r->msg || !r->msg[0] || !r->threat || !r->threat[0] || r->sid == 0 || r->rev == 0 ||

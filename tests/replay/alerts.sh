@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shipped rules on real captures: for each row of tests/replay/alerts.tsv,
-# replay the captures with signatures/ (and the row's test config) and
+# replay the captures with signatures/ (or the row's rules) and the row's
+# test config, and
 #   - compare the alerts, reduced to one line each, with the reviewed file
 #     tests/replay/expected/<name>.alerts;
 #   - check that the row's must-have sids fired (so a regenerated expected
@@ -36,10 +37,10 @@ reduce() {
 
 rows=0
 bad=0
-while IFS=$'\t' read -r name conf caps must; do
+while IFS=$'\t' read -r name conf caps must rules; do
 	case $name in '' | '#'*) continue ;; esac
 	rows=$((rows + 1))
-	args=(-q --rules signatures -w 2)
+	args=(-q --rules "${rules:-signatures}" -w 2)
 	[ "$conf" = - ] || args+=(-c "tests/replay/conf/$conf")
 	for c in $caps; do
 		args+=(-r "test-pcaps/$c")

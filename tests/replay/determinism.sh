@@ -6,7 +6,8 @@
 # order of the lines may differ.  The exit status must also be the same.
 # The shipped rules run too (with the zone test site tests/replay/conf/
 # zones.conf): the alert files must be byte for byte the same, order
-# included, since alerts are released in one order whatever -w.
+# included, since alerts are released in one order whatever -w; and every
+# alert must validate against doc/alert.schema.json.
 #
 # Environment: BUILD (default build), ZW_SENSOR (default $BUILD/bin/zw-sensor),
 # ZW_DETERMINISM_WORKERS (default "1 2 4": the first is the baseline).
@@ -77,6 +78,7 @@ $(diff -U0 "$tmp/alerts.$base_w" "$alerts" | sed -n '3,8p' | cut -c1-300)")
 $(diff -U0 "$tmp/canon.$base_w" "$canon" | sed -n '3,12p' | cut -c1-400)")
 		fi
 	done
+	cat "$tmp/alerts.$base_w" >>"$tmp/all-alerts"
 	if [ "${#problems[@]}" -eq 0 ]; then
 		echo "ok   $name ($(wc -l <"$tmp/canon.$base_w") records, $(wc -l <"$tmp/alerts.$base_w") alerts)"
 	else
@@ -93,6 +95,17 @@ if [ "$files" -eq 0 ]; then
 	exit 1
 fi
 echo
+# every alert of every capture against the published schema
+if [ -s "$tmp/all-alerts" ]; then
+	if python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/all-alerts" \
+		>"$tmp/schema" 2>&1; then
+		echo "schema: $(tail -1 "$tmp/schema")"
+	else
+		tail -12 "$tmp/schema"
+		echo "FAIL: alerts do not validate against doc/alert.schema.json"
+		bad=$((bad + 1))
+	fi
+fi
 echo "determinism (-w ${workers[*]}): $files captures, $((files - bad)) identical, $bad different"
 [ "$bad" -eq 0 ] || exit 1
 exit 0

@@ -99,5 +99,7 @@ if ! cmp -s "$tmp/flows.want" "$tmp/flows.got"; then
 $(diff -u "$tmp/flows.want" "$tmp/flows.got" | sed -n '3,12p')"
 fi
 echo "flows: $(wc -l <"$tmp/flows.got") (replayed one by one: $(wc -l <"$tmp/flows.want"))"
+python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/alerts" ||
+	problem "alerts do not validate against doc/alert.schema.json"
 [ "$fail" -eq 0 ] && echo "PASS: reload took the new rules, kept them over a broken file, lost no flow"
 exit "$fail"

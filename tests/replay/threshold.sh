@@ -49,5 +49,7 @@ if [ $((n3008 + held)) -ne "$events" ]; then
 else
 	echo "ok   shipped sid 3008: $n3008 written, $held reported thresholded (of $events)"
 fi
+python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/a.json" "$tmp/ship.json" ||
+	problem "alerts do not validate against doc/alert.schema.json"
 [ "$fail" -eq 0 ] && echo "PASS: thresholds match the model and every held alert is counted"
 exit "$fail"

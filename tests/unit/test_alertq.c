@@ -482,6 +482,41 @@ static void test_forced(void)
 	fixture_close(&fx);
 }
 
+/* A full threshold table drops the states whose window is over; only when
+ * none is over does an alert go through unthresholded. */
+static void test_threshold_table_full(void)
+{
+	struct fixture fx;
+	struct alertq_stats st;
+	struct rules_threshold lim = th(RULES_THRESH_LIMIT, RULES_TRACK_SRC, 1, 10);
+	char id[16], src[32];
+	unsigned n = ALERTQ_MAX_THRESHOLDS;
+
+	if (!fixture_open(&fx, 1))
+		return;
+	/* n sources at t = 0 s: the table is full, every window open */
+	for (unsigned i = 0; i < n; i++) {
+		snprintf(id, sizeof(id), "a%07u", i);
+		snprintf(src, sizeof(src), "10.%u.%u.%u", i >> 16, (i >> 8) & 255, i & 255);
+		pusht(fx.q, 0, id, 5, lim, src, "192.0.2.1");
+	}
+	/* one more source at 5 s: nothing to drop, it passes unthresholded */
+	pusht(fx.q, 5, "b0000000", 5, lim, "172.16.0.1", "192.0.2.1");
+	/* and at 20 s: every window is over, the states are dropped */
+	pusht(fx.q, 20, "c0000000", 5, lim, "172.16.0.2", "192.0.2.1");
+	pusht(fx.q, 20, "c0000001", 5, lim, "172.16.0.2", "192.0.2.1");
+	alertq_close(fx.q, 0);
+	alertq_stats_get(fx.q, &st);
+	CHECK(st.threshold_full == 1, "one alert unthresholded while full (%llu)",
+	      (unsigned long long)st.threshold_full);
+	CHECK(st.threshold_swept == n, "every closed window swept (%llu of %u)",
+	      (unsigned long long)st.threshold_swept, n);
+	CHECK(st.emitted == n + 2 && st.thresholded == 1,
+	      "after the sweep the limit holds again (%llu written, %llu held)",
+	      (unsigned long long)st.emitted, (unsigned long long)st.thresholded);
+	fixture_close(&fx);
+}
+
 int main(void)
 {
 	test_order();
@@ -492,5 +527,6 @@ int main(void)
 	test_counts();
 	test_epoch_thresholds();
 	test_forced();
+	test_threshold_table_full();
 	return check_done();
 }

@@ -157,12 +157,14 @@ struct hits {
 	struct rules_evidence ev[MAX_HITS][RULES_MAX_EVIDENCE];
 };
 
+/* Records the matches that raise an alert (silenced ones are counted by
+ * rules_match's return value). */
 static void on_match(void *ctx, const struct rules_rule *r, const struct rules_evidence *ev,
-		     unsigned nev)
+		     unsigned nev, bool silenced)
 {
 	struct hits *h = ctx;
 
-	if (h->n >= MAX_HITS)
+	if (silenced || h->n >= MAX_HITS)
 		return;
 	h->rule[h->n] = r;
 	h->nev[h->n] = nev;
@@ -621,7 +623,7 @@ static void test_suppress(void)
 	rules_set_free(rs);
 
 	/* suppress without conditions silences the sids always */
-	rs = parse("alert (sid:7; severity:low; msg:\"a\"; threat:dos;)\nsuppress (sid:7;)\n", err,
+	rs = parse("alert (sid:7; severity:low; msg:\"a\"; threat:dos; proto:tcp;)\nsuppress (sid:7;)\n", err,
 		   sizeof(err));
 	CHECK(rs != NULL, "parse: %s", err);
 	if (rs) {
@@ -652,14 +654,14 @@ static void test_metadata(void)
 		"# metadata\n"
 		"alert (sid:2001; rev:3; severity:critical; threat:unauthorized-software;\n"
 		"       policy:\"第6(3)③\"; msg:\"匿名化通信 \\\"Tor\\\" \\\\ 検知\";\n"
-		"       msg_en:\"Anonymiser: Tor\";\n"
+		"       msg_en:\"Anonymiser: Tor\"; proto:tcp;\n"
 		"       threshold: type limit, track by_src, count 5, seconds 3600;)\n"
-		"alert (sid:2002; severity:info; threat:dos; msg:\"x\";)\n"
-		"alert (sid:2003; severity:medium; threat:malware; msg:\"y\";\n"
+		"alert (sid:2002; severity:info; threat:dos; msg:\"x\"; proto:tcp;)\n"
+		"alert (sid:2003; severity:medium; threat:malware; msg:\"y\"; proto:tcp;\n"
 		"       threshold: seconds 60, count 10, track by_pair, type both;)\n"
-		"alert (sid:2004; severity:low; threat:outage; msg:\"z\";\n"
+		"alert (sid:2004; severity:low; threat:outage; msg:\"z\"; proto:tcp;\n"
 		"       threshold: type threshold, track by_dst, count 2, seconds 1;)\n"
-		"alert (sid:2005; severity:high; threat:fault; msg:\"w\";\n"
+		"alert (sid:2005; severity:high; threat:fault; msg:\"w\"; proto:tcp;\n"
 		"       threshold: type limit, track by_rule, count 1, seconds 100000000;)\n";
 
 	rs = parse(text, err, sizeof(err));
@@ -713,8 +715,9 @@ static void test_metadata(void)
 	CHECK(rules_parse_buffer(rs, "a.rules", "", 0, err, sizeof(err)) == 0, "empty buffer");
 	CHECK(rules_parse_buffer(rs, "b.rules", "# only a comment", 16, err, sizeof(err)) == 0,
 	      "comment only");
-	CHECK(rules_parse_buffer(rs, "c.rules", "\xef\xbb\xbf" HDR ")", strlen(HDR) + 4, err,
-				 sizeof(err)) == 0, "byte order mark skipped: %s", err);
+	CHECK(rules_parse_buffer(rs, "c.rules", "\xef\xbb\xbf" HDR "proto:tcp;)",
+				 strlen(HDR) + 14, err, sizeof(err)) == 0,
+	      "byte order mark skipped: %s", err);
 	CHECK(rules_count(rs) == 1 && rules_suppress_count(rs) == 0, "one rule");
 	rules_set_free(rs);
 }
@@ -864,13 +867,15 @@ static void test_errors(void)
 		{ "suppress (sid:1-2147483648;)", "t.rules:1:15: expected a sid or sid range (e.g. 3000-3099), found '1-2147483648'" },
 		{ "suppress (sid:0000000000000000000000000000000000000000009-5;)", "t.rules:1:15: expected a sid or sid range (e.g. 3000-3099), found '0000000000000000000000000000000000000000009-5'" },
 		/* required options */
+		{ "alert (sid:1; severity:high; msg:\"x\"; threat:dos;)", "t.rules:1:1: expected at least one condition (a rule without one would match every flow)" },
+		{ "alert (sid:1; severity:high; msg:\"x\"; threat:dos; category:\"\";)", "t.rules:1:60: expected a non-empty value" },
 		{ "alert (severity:high; msg:\"x\"; threat:dos;)", "t.rules:1:1: expected the rule to have sid" },
 		{ "alert (sid:1; msg:\"x\"; threat:dos;)", "t.rules:1:1: expected the rule to have severity" },
 		{ "alert (sid:1; severity:high; threat:dos;)", "t.rules:1:1: expected the rule to have msg" },
 		{ "alert (sid:1; severity:high; msg:\"x\";)", "t.rules:1:1: expected the rule to have threat" },
 		{ "  alert (sid:1; severity:high; msg:\"x\"; msg_en:\"y\"; policy:\"p\";)", "t.rules:1:3: expected the rule to have threat" },
 		/* duplicate sid: the first location */
-		{ "alert (sid:1; severity:high; msg:\"x\"; threat:dos;)\n# c\n  alert (sid:1; severity:high; msg:\"y\"; threat:dos;)",
+		{ "alert (sid:1; severity:high; msg:\"x\"; threat:dos; proto:tcp;)\n# c\n  alert (sid:1; severity:high; msg:\"y\"; threat:dos; proto:tcp;)",
 		  "t.rules:3:3: expected a unique sid: 1 is already used at t.rules:1" },
 		/* unknown list: where it is first used */
 		{ HDR "ip:@nolist;)", "t.rules:1:54: unknown list '@nolist' (no lists/nolist.list, .txt or .intel in the rules directory and no lists.nolist in the config)" },
@@ -917,7 +922,7 @@ static void test_sets(void)
 	char err[RULES_ERR_MAX + 64];
 	struct rules_set *rs = rules_set_new(cls, zones);
 	const char *a = "alert (sid:7; severity:high; msg:\"x\"; threat:dos;\n       ip:@tor_exits;)\n";
-	const char *b = "\n\nalert (sid:7; severity:high; msg:\"y\"; threat:dos;)\n";
+	const char *b = "\n\nalert (sid:7; severity:high; msg:\"y\"; threat:dos; proto:tcp;)\n";
 
 	/* duplicate sid across files: names the first file and line */
 	CHECK(rules_parse_buffer(rs, "a.rules", a, strlen(a), err, sizeof(err)) == 0, "a.rules: %s", err);
@@ -990,7 +995,7 @@ int main(void)
 {
 	char err[256];
 
-	cls = classify_new(NULL, NULL, err, sizeof(err));
+	cls = classify_new(NULL, err, sizeof(err));
 	zones = zones_new();
 	if (!cls || !zones) {
 		printf("set-up failed: %s\n", cls ? "zones" : err);
