@@ -82,6 +82,21 @@ case_ bad-site-list 'site.proxies: '"'"'10.0.0.300'"'"': expected an IP address 
 'alert (sid:1; severity:high; threat:malware; msg:"a"; !dst.ip:@proxies;)
 ' 'site.proxies = 10.0.0.300'
 
+# a name from nDPI's custom protocols file resolves only with that file
+n=$((n + 1))
+if got=$("$SENSOR" --check-rules tests/replay/rules-custom 2>&1); then
+	echo "FAIL custom-protocol-without-file: accepted: $got"
+	fail=1
+elif [ "$got" != "tests/replay/rules-custom/custom.rules:4:12: expected an nDPI protocol name, found 'CityBlockedApp'" ]; then
+	echo "FAIL custom-protocol-without-file: $got"
+	fail=1
+elif ! got=$("$SENSOR" -c tests/replay/conf/custom-protos.conf --check-rules tests/replay/rules-custom 2>&1); then
+	echo "FAIL custom-protocol-with-file: $got"
+	fail=1
+else
+	echo "ok   custom-protocol (error without ndpi.protocols_file, valid with it)"
+fi
+
 echo
 echo "--check-rules: $n broken inputs checked"
 exit "$fail"
