@@ -673,8 +673,8 @@ static int rules_cond_item(struct rules_scan *s, struct rules_cond *c, const str
 		c->risk |= 1ULL << id;
 		return 0;
 	case RF_ZONE:
-		if (!rs->zones || (id = zones_find(rs->zones, t)) < 0)
-			return rules_fail_at(s, line, col, "expected a zone defined in the config (or 'external'), found '%s'", t);
+		if (!rs->zones || (id = zones_find_any(rs->zones, t)) < 0)
+			return rules_fail_at(s, line, col, "expected a zone key or name defined in the config (or 'external'), found '%s'", t);
 		return rules_add_id(s, c, (uint32_t)id, zones_key(rs->zones, id));
 	case RF_PORT:
 		if (rules_parse_port(t, &r) < 0)

@@ -183,6 +183,16 @@ int zones_find(const struct zones *z, const char *key)
 	return -1;
 }
 
+int zones_find_any(const struct zones *z, const char *key_or_name)
+{
+	int idx = zones_find(z, key_or_name);
+
+	for (unsigned i = 0; idx < 0 && i < z->n; i++)
+		if (!strcmp(z->name[i], key_or_name))
+			idx = (int)i;
+	return idx;
+}
+
 unsigned zones_count(const struct zones *z)
 {
 	return z->n;

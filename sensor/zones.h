@@ -34,6 +34,8 @@ int zones_add_networks(struct zones *z, int idx, const char *list, char *err, si
 int zones_lookup(const struct zones *z, int ip_version, const uint8_t *addr);
 /* Index of a key, -1 when not defined. */
 int zones_find(const struct zones *z, const char *key);
+/* Index of a key or, failing that, of a display name ("基幹系"). */
+int zones_find_any(const struct zones *z, const char *key_or_name);
 unsigned zones_count(const struct zones *z);
 const char *zones_key(const struct zones *z, int idx);
 const char *zones_name(const struct zones *z, int idx);   /* display name */

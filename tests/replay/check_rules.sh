@@ -66,7 +66,7 @@ alert (sid:7; severity:high; threat:malware; msg:"b"; app:Tor;)
 case_ unknown-list 'DIR/rules/t.rules:1:58: unknown list '"'"'@nope'"'"' (no lists/nope.list, .txt or .intel in the rules directory and no lists.nope in the config)' \
 'alert (sid:1; severity:high; threat:malware; msg:"a"; ip:@nope;)
 '
-case_ unknown-zone 'DIR/rules/t.rules:1:64: expected a zone defined in the config (or '"'"'external'"'"'), found '"'"'dmz'"'"'' \
+case_ unknown-zone 'DIR/rules/t.rules:1:64: expected a zone key or name defined in the config (or '"'"'external'"'"'), found '"'"'dmz'"'"'' \
 'alert (sid:1; severity:high; threat:malware; msg:"a"; src.zone:dmz;)
 '
 # a list file with a bad line

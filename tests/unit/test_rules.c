@@ -251,6 +251,8 @@ static void test_fields_zone(void)
 	tflow_init(&t, "192.168.1.10", 40000, "198.18.0.1", 443);
 	CHECK(t.f.zone[0] == z_internet && t.f.zone[1] == ZONES_EXTERNAL, "zones of the flow");
 	CHECK(cond("src.zone:internet;", &t) == 1, "src.zone internet");
+	CHECK(cond("src.zone:情報系;", &t) == 1, "src.zone by display name");
+	CHECK(cond("src.zone:基幹系;", &t) == 0, "src.zone by display name: no");
 	CHECK(cond("src.zone:external;", &t) == 0, "src.zone external: no");
 	CHECK(cond("dst.zone:external;", &t) == 1, "dst.zone external");
 	CHECK(cond("dst.zone:internet;", &t) == 0, "dst.zone internet: no");
@@ -828,7 +830,7 @@ static void test_errors(void)
 		{ "alert (breed:meh;)", "t.rules:1:14: expected an nDPI breed (safe, acceptable, fun, unsafe, potentially_dangerous, dangerous, tracker_ads, unrated), found 'meh'" },
 		{ "alert (confidence:sure;)", "t.rules:1:19: expected an nDPI confidence name (e.g. dpi, match_by_port), found 'sure'" },
 		{ "alert (risk:nope;)", "t.rules:1:13: expected an nDPI risk name (e.g. url_possible_sql_injection), found 'nope'" },
-		{ "alert (zone:mars;)", "t.rules:1:13: expected a zone defined in the config (or 'external'), found 'mars'" },
+		{ "alert (zone:mars;)", "t.rules:1:13: expected a zone key or name defined in the config (or 'external'), found 'mars'" },
 		{ "alert (ip:1.2.3;)", "t.rules:1:11: expected an IP address or CIDR prefix (or @list), found '1.2.3' (expected an IP address or CIDR prefix, got '1.2.3')" },
 		{ "alert (ip:10.0.0.0/33;)", "t.rules:1:11: expected an IP address or CIDR prefix (or @list), found '10.0.0.0/33' (prefix length /33 out of range for IPv4 (0..32) in '10.0.0.0/33')" },
 		{ "alert (ip:\"@foo\";)", "t.rules:1:11: expected an IP address or CIDR prefix (or @list), found '@foo' (expected an IP address or CIDR prefix, got '@foo')" },
@@ -882,7 +884,7 @@ static void test_errors(void)
 		/* positions: columns count UTF-8 characters, lines count newlines */
 		{ "alert (sid:1; msg:\"日本語のメッセージ\"; bogus:1;)", "t.rules:1:32: expected an option name (see doc/rules.md), found unknown 'bogus'" },
 		{ "# コメント 日本語\nalert (sid:1; msg:\"x\"; severity:high; threat:dos; zone:火星;)",
-		  "t.rules:2:56: expected a zone defined in the config (or 'external'), found '火星'" },
+		  "t.rules:2:56: expected a zone key or name defined in the config (or 'external'), found '火星'" },
 		{ "alert (sid:1;\n  msg:\"基幹系\";\n\tport:99999;)", "t.rules:3:7: expected a port or range 0-65535 (e.g. 443 or 1024-2048), found '99999'" },
 		{ "alert (sid:1;\r\n port:;)", "t.rules:2:7: expected a value, found ';)'" },
 		{ "\xef\xbb\xbf" "alert (sid:1; port:x-y;)", "t.rules:1:20: expected a port or range 0-65535 (e.g. 443 or 1024-2048), found 'x-y'" },
@@ -970,7 +972,7 @@ static void test_sets(void)
 	rules_set_free(rs);
 	rs = rules_set_new(NULL, NULL);
 	CHECK(rules_parse_buffer(rs, "n.rules", HDR "zone:core;)", strlen(HDR) + 11, err, sizeof(err)) < 0 &&
-	      !strcmp(err, "n.rules:1:56: expected a zone defined in the config (or 'external'), found 'core'"),
+	      !strcmp(err, "n.rules:1:56: expected a zone key or name defined in the config (or 'external'), found 'core'"),
 	      "no zones: %s", err);
 	rules_set_free(rs);
 	rules_set_free(NULL);
