@@ -63,7 +63,7 @@ jq -r 'select(.geo.dest.country) | "\(.geo.dest.country)\tAS\(.geo.dest.asn // "
 	"$out/alerts.json" | sort | uniq -c | sort -rn | head -10
 echo
 echo "-- one alert in full --"
-jq -c 'select(.alert.signature_id == 2001)' "$out/alerts.json" | head -1 | jq .
+jq -c 'select(.alert.signature_id == 2001 and .app_proto == "TLS.Tor")' "$out/alerts.json" | head -1 | jq .
 echo
 echo "-- sensor statistics --"
 jq -c '{packets: .capture.packets, decoded: .decoder.ok, flows: .flows.created,
