@@ -42,12 +42,16 @@ struct alertq {
 	size_t nheap, capheap;
 	struct alertq_state *states;   /* open addressing, ALERTQ_MAX_THRESHOLDS * 2 slots */
 	size_t nstates;
+	bool swept;                    /* sweep_epoch/sweep_ts: time of the last sweep */
+	uint32_t sweep_epoch;
+	uint64_t sweep_ts;
 	struct alertq_sidcount sids[ALERTQ_MAX_SIDS];
 	size_t nsids;
 	struct alertq_stats st;
 };
 
 #define ALERTQ_STATE_SLOTS (ALERTQ_MAX_THRESHOLDS * 2u)
+#define ALERTQ_SWEEP_GAP_US 1000000u   /* packet time between two sweeps */
 
 struct alertq *alertq_new(unsigned producers, struct sink *out)
 {
@@ -158,6 +162,15 @@ static bool alertq_sweep(struct alertq *q, const struct alertq_item *now)
 	struct alertq_state *old = q->states, *fresh;
 	size_t kept = 0;
 
+	/* a sweep costs a pass over the table: at most one per second of
+	 * packet time (or per time jump), else a full table of open windows
+	 * would be swept again for every alert */
+	if (q->swept && now->epoch == q->sweep_epoch &&
+	    now->ts_us < q->sweep_ts + ALERTQ_SWEEP_GAP_US)
+		return false;
+	q->swept = true;
+	q->sweep_epoch = now->epoch;
+	q->sweep_ts = now->ts_us;
 	fresh = calloc(ALERTQ_STATE_SLOTS, sizeof(*fresh));
 	if (!fresh)
 		return false;

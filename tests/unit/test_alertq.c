@@ -500,18 +500,21 @@ static void test_threshold_table_full(void)
 		snprintf(src, sizeof(src), "10.%u.%u.%u", i >> 16, (i >> 8) & 255, i & 255);
 		pusht(fx.q, 0, id, 5, lim, src, "192.0.2.1");
 	}
-	/* one more source at 5 s: nothing to drop, it passes unthresholded */
+	/* one more source at 5 s: nothing to drop, it passes unthresholded; a
+	 * second at the same second does not sweep again (at most one sweep
+	 * per second of packet time) and passes too */
 	pusht(fx.q, 5, "b0000000", 5, lim, "172.16.0.1", "192.0.2.1");
+	pusht(fx.q, 5, "b0000001", 5, lim, "172.16.0.3", "192.0.2.1");
 	/* and at 20 s: every window is over, the states are dropped */
 	pusht(fx.q, 20, "c0000000", 5, lim, "172.16.0.2", "192.0.2.1");
 	pusht(fx.q, 20, "c0000001", 5, lim, "172.16.0.2", "192.0.2.1");
 	alertq_close(fx.q, 0);
 	alertq_stats_get(fx.q, &st);
-	CHECK(st.threshold_full == 1, "one alert unthresholded while full (%llu)",
+	CHECK(st.threshold_full == 2, "two alerts unthresholded while full (%llu)",
 	      (unsigned long long)st.threshold_full);
 	CHECK(st.threshold_swept == n, "every closed window swept (%llu of %u)",
 	      (unsigned long long)st.threshold_swept, n);
-	CHECK(st.emitted == n + 2 && st.thresholded == 1,
+	CHECK(st.emitted == n + 3 && st.thresholded == 1,
 	      "after the sweep the limit holds again (%llu written, %llu held)",
 	      (unsigned long long)st.emitted, (unsigned long long)st.thresholded);
 	fixture_close(&fx);
