@@ -54,6 +54,7 @@ struct pipeline {
 	uint64_t started_mono_us;
 
 	uint64_t last_ts_us;       /* newest packet time so far */
+	uint64_t next_tick_ts_us;  /* replay: packet time of the next tick to all workers */
 	bool file_start;           /* the next packet is the first of a file */
 	struct stats_capture st;   /* the capture thread's counters */
 };
@@ -125,6 +126,7 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 				worker_push_flush(pl->workers[i], pl->last_ts_us);
 			pl->st.time_jumps++;
 			pl->last_ts_us = 0;
+			pl->next_tick_ts_us = 0;
 		}
 	}
 	/* Packet time never goes backwards within a capture (as ndpiReader):
@@ -133,6 +135,16 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 	if (ts_us < pl->last_ts_us)
 		ts_us = pl->last_ts_us;
 	pl->last_ts_us = ts_us;
+	/* Replay: every second of packet time, every worker hears the time, so
+	 * one that gets no packets still expires its flows and lets the
+	 * alerts of the others out (alertq waits for the slowest clock).  In
+	 * order with the packets, so the outcome does not depend on -w. */
+	if (!pl->live && ts_us >= pl->next_tick_ts_us) {
+		if (pl->next_tick_ts_us)
+			for (unsigned i = 0; i < pl->nworkers; i++)
+				worker_push_tick(pl->workers[i], ts_us);
+		pl->next_tick_ts_us = ts_us + ZW_TICK_US;
+	}
 	rc = decode_frame(pl->dlt, data, caplen, &d);
 	pl->st.decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
 	if (rc != DECODE_OK && rc != DECODE_FRAGMENT)

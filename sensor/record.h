@@ -23,6 +23,7 @@ struct record_enrich {
 	const struct zones *zones;       /* NULL: no zone fields */
 	int zone[2];
 	const struct geo_info *geo[2];   /* never NULL */
+	struct geo_info geo_copy[2];     /* what geo[] may point to */
 	bool has_geo;                    /* a GeoIP database is loaded */
 };
 

@@ -103,8 +103,11 @@ static void worker_enrich(struct worker *w, const struct flow *f, struct record_
 		en->zone[i] = w->pol ? zones_lookup(policy_zones(w->pol), f->key.ip_version,
 						    f->key.addr[i]) : ZONES_EXTERNAL;
 		en->geo[i] = &none;
-		if (w->geo && en->zone[i] == ZONES_EXTERNAL)
-			en->geo[i] = geo_lookup(w->geo, f->key.ip_version, f->key.addr[i]);
+		if (w->geo && en->zone[i] == ZONES_EXTERNAL) {
+			/* copied: the cache's answer lasts only until its next lookup */
+			en->geo_copy[i] = *geo_lookup(w->geo, f->key.ip_version, f->key.addr[i]);
+			en->geo[i] = &en->geo_copy[i];
+		}
 	}
 	en->zones = w->pol ? policy_zones(w->pol) : NULL;
 	en->has_geo = w->geo != NULL;
@@ -501,6 +504,7 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 	int rc;
 
 	if (!w) {
+		policy_unref(cfg->policy);   /* the reference is ours either way */
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
