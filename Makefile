@@ -40,6 +40,7 @@ ifeq ($(filter clean,$(MAKECMDGOALS)),)
 $(call need_pkg,libndpi,libndpi-dev)
 $(call need_pkg,libpcap,libpcap-dev)
 $(call need_pkg,libmaxminddb,libmaxminddb-dev)
+$(call need_pkg,hiredis,libhiredis-dev)
 endif
 
 # nDPI's headers are not -Wall clean: include them as system headers.
@@ -49,11 +50,13 @@ PCAP_CFLAGS := $(shell $(PKG_CONFIG) --cflags libpcap 2>/dev/null)
 PCAP_LIBS   := $(shell $(PKG_CONFIG) --libs libpcap 2>/dev/null)
 MMDB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmaxminddb 2>/dev/null)
 MMDB_LIBS   := $(shell $(PKG_CONFIG) --libs libmaxminddb 2>/dev/null)
+HIREDIS_CFLAGS := $(shell $(PKG_CONFIG) --cflags hiredis 2>/dev/null)
+HIREDIS_LIBS   := $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null)
 
 ALL_CFLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -DZW_VERSION='"$(VERSION)"' \
-              -Icommon -Isensor $(PCAP_CFLAGS) $(MMDB_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
+              -Icommon -Isensor $(PCAP_CFLAGS) $(MMDB_CFLAGS) $(HIREDIS_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
-LIBS := $(NDPI_LIBS) $(PCAP_LIBS) $(MMDB_LIBS) -lm
+LIBS := $(NDPI_LIBS) $(PCAP_LIBS) $(MMDB_LIBS) $(HIREDIS_LIBS) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 SENSOR_SRC := $(filter-out sensor/main.c,$(wildcard sensor/*.c))
