@@ -36,6 +36,8 @@ struct alertq_sidcount {
 struct alertq {
 	pthread_mutex_t mu;
 	struct sink *out;
+	alertq_emit_fn emit;
+	void *emit_ctx;
 	unsigned producers;
 	struct alertq_mark *marks;
 	struct alertq_item **heap;
@@ -53,7 +55,7 @@ struct alertq {
 #define ALERTQ_STATE_SLOTS (ALERTQ_MAX_THRESHOLDS * 2u)
 #define ALERTQ_SWEEP_GAP_US 1000000u   /* packet time between two sweeps */
 
-struct alertq *alertq_new(unsigned producers, struct sink *out)
+struct alertq *alertq_new(unsigned producers, struct sink *out, alertq_emit_fn emit, void *ctx)
 {
 	struct alertq *q = calloc(1, sizeof(*q));
 
@@ -70,6 +72,8 @@ struct alertq *alertq_new(unsigned producers, struct sink *out)
 	pthread_mutex_init(&q->mu, NULL);
 	q->producers = producers;
 	q->out = out;
+	q->emit = emit;
+	q->emit_ctx = ctx;
 	return q;
 }
 
@@ -323,7 +327,10 @@ static void alertq_write(struct alertq *q, struct alertq_item *it)
 			n = snprintf(tail, sizeof(tail), "}\n");
 		/* the item has room for the tail: see alertq_push */
 		memcpy(it->json + it->len, tail, (size_t)n);
-		sink_write(q->out, it->json, it->len + (size_t)n);
+		if (q->out && sink_enabled(q->out))
+			sink_write(q->out, it->json, it->len + (size_t)n);
+		if (q->emit)
+			q->emit(q->emit_ctx, it->json, it->len + (size_t)n - 1, it);
 		q->st.emitted++;
 	}
 	alertq_item_free(it);

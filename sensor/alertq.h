@@ -31,6 +31,7 @@ struct alertq_item {
 	uint64_t ts_us;
 	char id[33];
 	uint32_t sid;
+	uint8_t severity;
 	struct rules_threshold th;
 	int ip_version;
 	uint8_t src[16], dst[16];
@@ -49,7 +50,13 @@ struct alertq_stats {
 
 struct alertq;
 
-struct alertq *alertq_new(unsigned producers, struct sink *out);
+/* Called for each alert written, in order, under alertq's lock: the line
+ * without its newline.  Must not block (output_push). */
+typedef void (*alertq_emit_fn)(void *ctx, const char *line, size_t len,
+			       const struct alertq_item *it);
+
+/* out may be disabled (no file), emit NULL (no Redis). */
+struct alertq *alertq_new(unsigned producers, struct sink *out, alertq_emit_fn emit, void *ctx);
 void alertq_free(struct alertq *q);
 
 /* Producer p hands over an alert (it->json is taken, even on failure). */

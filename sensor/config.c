@@ -51,6 +51,20 @@ static const struct config_key config_keys[] = {
 	CK("site.sanitizing_gateways", CT_STRING, gateways, 0, 0),
 	CK("site.proxies", CT_STRING, proxies, 0, 0),
 	CK("site.dns_resolvers", CT_STRING, resolvers, 0, 0),
+	CK("output.redis", CT_STRING, redis_url, 0, 0),
+	CK("redis.prefix", CT_STRING, redis_prefix, 0, 0),
+	CK("redis.maxlen", CT_U64, redis_maxlen, 0, 1000000000),
+	CK("redis.batch", CT_U64, redis_batch, 1, 4096),
+	CK("redis.connect_timeout_ms", CT_U64, redis_connect_timeout_ms, 10, 600000),
+	CK("redis.command_timeout_ms", CT_U64, redis_command_timeout_ms, 10, 600000),
+	CK("redis.keepalive", CT_DURATION, redis_keepalive_s, 0, 3600),
+	CK("redis.heartbeat_interval", CT_DURATION, redis_heartbeat_s, 1, 3600),
+	CK("redis.heartbeat_ttl", CT_DURATION, redis_heartbeat_ttl_s, 2, 86400),
+	CK("redis.queue_size", CT_SIZE, redis_queue_bytes, 1u << 20, 1u << 31),
+	CK("spool.dir", CT_STRING, spool_dir, 0, 0),
+	CK("spool.max_size", CT_SIZE, spool_max_bytes, 1u << 16, UINT64_C(1) << 40),
+	CK("spool.segment_size", CT_SIZE, spool_segment_bytes, 1u << 12, 1u << 30),
+	CK("spool.fsync", CT_STRING, spool_fsync, 0, 0),
 };
 
 static void config_pairs_free(struct config_pair *p)
@@ -143,6 +157,19 @@ void config_init(struct config *cfg)
 	cfg->timeout_s[FLOW_TCLASS_ICMP] = 30;
 	cfg->timeout_s[FLOW_TCLASS_OTHER] = 60;
 	cfg->active_timeout_s = 1800;
+	cfg->redis_prefix = strdup("zw");
+	cfg->redis_maxlen = 1000000;
+	cfg->redis_batch = 256;
+	cfg->redis_connect_timeout_ms = 2000;
+	cfg->redis_command_timeout_ms = 2000;
+	cfg->redis_keepalive_s = 30;
+	cfg->redis_heartbeat_s = 5;
+	cfg->redis_heartbeat_ttl_s = 30;
+	cfg->redis_queue_bytes = 64u << 20;
+	cfg->spool_dir = strdup("/var/lib/zonewatch/spool");
+	cfg->spool_max_bytes = 1u << 30;
+	cfg->spool_segment_bytes = 16u << 20;
+	cfg->spool_fsync = strdup("segment");
 }
 
 void config_fini(struct config *cfg)
@@ -246,6 +273,17 @@ int config_check(const struct config *cfg, char *err, size_t errlen)
 	if (cfg->max_flows < cfg->workers) {
 		snprintf(err, errlen, "flow.max_flows (%llu) must be at least workers.count (%llu)",
 			 (unsigned long long)cfg->max_flows, (unsigned long long)cfg->workers);
+		return -1;
+	}
+	if (cfg->spool_fsync && strcmp(cfg->spool_fsync, "none") && strcmp(cfg->spool_fsync, "segment") &&
+	    strcmp(cfg->spool_fsync, "always")) {
+		snprintf(err, errlen, "spool.fsync: '%s' is not none, segment or always", cfg->spool_fsync);
+		return -1;
+	}
+	if (cfg->redis_heartbeat_ttl_s <= cfg->redis_heartbeat_s) {
+		snprintf(err, errlen, "redis.heartbeat_ttl (%llu s) must be longer than "
+			 "redis.heartbeat_interval (%llu s)", (unsigned long long)cfg->redis_heartbeat_ttl_s,
+			 (unsigned long long)cfg->redis_heartbeat_s);
 		return -1;
 	}
 	if (!cfg->sensor_id || !cfg->sensor_id[0]) {

@@ -54,6 +54,16 @@ struct config {
 	struct config_pair *zones;       /* zone.<key>.name / zone.<key>.networks, in file order */
 	struct config_pair *lists;       /* lists.<name> = path */
 	char *config_path;               /* -c, for reloads */
+
+	/* Redis output (output.c) */
+	char *redis_url;                 /* output.redis, --redis */
+	char *redis_prefix;
+	uint64_t redis_maxlen, redis_batch;
+	uint64_t redis_connect_timeout_ms, redis_command_timeout_ms, redis_keepalive_s;
+	uint64_t redis_heartbeat_s, redis_heartbeat_ttl_s, redis_queue_bytes;
+	char *spool_dir;
+	uint64_t spool_max_bytes, spool_segment_bytes;
+	char *spool_fsync;               /* none | segment | always */
 };
 
 /* A key with a name chosen by the user (zone.core.networks, lists.tor). */

@@ -23,6 +23,7 @@
 #include "geo.h"
 #include "jsonw.h"
 #include "log.h"
+#include "output.h"
 #include "policy.h"
 #include "privdrop.h"
 #include "sink.h"
@@ -31,6 +32,7 @@
 
 #define ZW_DISPATCH_BATCH 512
 #define ZW_TICK_US        1000000u
+#define ZW_OUTPUT_STOP_MS 5000u     /* at exit, time left to deliver to Redis */
 
 /* The only mutable globals: set by signal handlers, read by the main loop. */
 static volatile sig_atomic_t zw_stop_signal;
@@ -43,7 +45,11 @@ struct pipeline {
 	struct worker *workers[CONFIG_MAX_WORKERS];
 	unsigned nworkers;
 	struct sink flows, stats, alerts_out;
-	struct alertq *alerts;     /* NULL: no --alerts */
+	struct alertq *alerts;     /* NULL: no --alerts and no --redis */
+	struct output *redis;      /* NULL: no --redis */
+	struct worker_stats finals[CONFIG_MAX_WORKERS];   /* workers' last counters */
+	struct output_stats redis_final;                  /* the output's, once stopped */
+	bool redis_stopped;
 	struct policy *policy;     /* the main thread's reference to the current one */
 	struct geo_db *geo;
 	int argc;                  /* for reloads: the command line is applied again */
@@ -163,27 +169,43 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 
 /* ---- statistics -------------------------------------------------------- */
 
-static void zw_report_stats(struct pipeline *pl, const struct worker_stats *finals)
+/* The workers' counters added up (finals: their last ones, once joined),
+ * and the kernel's capture counters refreshed. */
+static void zw_sum_workers(struct pipeline *pl, const struct worker_stats *finals,
+			   struct worker_stats *sum)
 {
-	struct worker_stats sum, one;
-	struct jsonw w;
+	struct worker_stats one;
 
 	if (pl->live_cap)
 		capture_get_stats(pl->live_cap, &pl->st.kernel);
-	memset(&sum, 0, sizeof(sum));
+	memset(sum, 0, sizeof(*sum));
 	for (unsigned i = 0; i < pl->nworkers; i++) {
 		if (finals)
 			one = finals[i];
 		else
 			worker_stats_snapshot(pl->workers[i], &one);
-		stats_add_worker(&sum, &one);
+		stats_add_worker(sum, &one);
 	}
+}
+
+static void zw_report_stats(struct pipeline *pl, const struct worker_stats *finals)
+{
+	struct worker_stats sum;
+	struct output_stats os;
+	struct jsonw w;
+
+	zw_sum_workers(pl, finals, &sum);
 	if (!pl->cfg->quiet && (finals || !sink_enabled(&pl->stats)))
 		stats_log(&pl->log, &pl->st, &sum);
 	if (!sink_enabled(&pl->stats))
 		return;
+	if (pl->redis)
+		output_stats_get(pl->redis, &os);
+	else if (pl->redis_stopped)
+		os = pl->redis_final;
 	jsonw_init(&w, 1u << 16);
-	stats_json(&w, &pl->st, &sum, pl->alerts, pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
+	stats_json(&w, &pl->st, &sum, pl->alerts, pl->redis || pl->redis_stopped ? &os : NULL,
+		   pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
 		   (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u, finals != NULL);
 	if (jsonw_ok(&w))
 		sink_write(&pl->stats, w.buf, w.len);
@@ -193,8 +215,51 @@ static void zw_report_stats(struct pipeline *pl, const struct worker_stats *fina
 /* ---- input loop ---------------------------------------------------------- */
 
 struct zw_timers {
-	uint64_t next_stats_mono, next_tick_mono;
+	uint64_t next_stats_mono, next_tick_mono, next_beat_mono;
 };
+
+/* One numeric heartbeat field: its text goes into the next slot of v. */
+static void zw_hb_num(const char **f, char (*v)[24], size_t *n, const char *name, uint64_t val)
+{
+	char *slot = v[*n / 2];
+
+	snprintf(slot, 24, "%llu", (unsigned long long)val);
+	f[(*n)++] = name;
+	f[(*n)++] = slot;
+}
+
+/* The heartbeat hash's fields (doc/redis.md), handed to the output thread. */
+static void zw_heartbeat(struct pipeline *pl, const struct worker_stats *finals)
+{
+	struct worker_stats sum;
+	struct output_stats os;
+	struct alertq_stats as = { 0 };
+	struct policy_info pi;
+	char v[14][24];
+	const char *f[2 * 14];
+	size_t n = 0;
+
+	zw_sum_workers(pl, finals, &sum);
+	output_stats_get(pl->redis, &os);
+	if (pl->alerts)
+		alertq_stats_get(pl->alerts, &as);
+	policy_info_get(pl->policy, &pi);
+	f[n++] = "version";
+	f[n++] = ZW_VERSION;
+	f[n++] = "ruleset";
+	f[n++] = pi.version;
+	zw_hb_num(f, v, &n, "uptime", (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u);
+	zw_hb_num(f, v, &n, "packets", pl->st.packets);
+	zw_hb_num(f, v, &n, "kernel_drops", pl->st.kernel.kernel_drops);
+	zw_hb_num(f, v, &n, "queue_drops", pl->st.queue_drops);
+	zw_hb_num(f, v, &n, "flows_active", sum.flows.active);
+	zw_hb_num(f, v, &n, "flows", sum.flows.created);
+	zw_hb_num(f, v, &n, "alerts", as.emitted);
+	zw_hb_num(f, v, &n, "alerts_dropped", os.queue_dropped + os.spool_dropped);
+	zw_hb_num(f, v, &n, "spool_records", os.spool.records);
+	zw_hb_num(f, v, &n, "spool_bytes", os.spool.bytes);
+	output_set_heartbeat(pl->redis, f, n / 2);
+}
 
 static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 {
@@ -209,6 +274,10 @@ static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 		for (unsigned i = 0; i < pl->nworkers; i++)
 			worker_push_tick(pl->workers[i], now);
 		t->next_tick_mono = mono + ZW_TICK_US;
+	}
+	if (pl->redis && mono >= t->next_beat_mono) {
+		zw_heartbeat(pl, NULL);
+		t->next_beat_mono = mono + pl->cfg->redis_heartbeat_s * 1000000u;
 	}
 	if (zw_stats_signal ||
 	    (pl->cfg->stats_interval_s && mono >= t->next_stats_mono)) {
@@ -299,15 +368,21 @@ static int zw_start_workers(struct pipeline *pl)
 	return 0;
 }
 
+/* End the workers (every alert is then with the output), stop the output
+ * (deliver or spool), write the final statistics. */
 static void zw_stop_workers(struct pipeline *pl)
 {
-	struct worker_stats finals[CONFIG_MAX_WORKERS];
-
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_push_end(pl->workers[i], pl->live ? zw_clock_us(CLOCK_REALTIME) : pl->last_ts_us);
 	for (unsigned i = 0; i < pl->nworkers; i++)
-		worker_join(pl->workers[i], &finals[i]);
-	zw_report_stats(pl, finals);
+		worker_join(pl->workers[i], &pl->finals[i]);
+	if (pl->redis) {
+		zw_heartbeat(pl, pl->finals);   /* the final counters, sent as the output stops */
+		output_stop(pl->redis, ZW_OUTPUT_STOP_MS, &pl->redis_final);
+		pl->redis = NULL;
+		pl->redis_stopped = true;
+	}
+	zw_report_stats(pl, pl->finals);
 	pl->nworkers = 0;
 }
 
@@ -336,6 +411,8 @@ static void zw_usage(FILE *out)
 "  --check-config      load the config file and options, report errors, exit\n"
 "  --alerts FILE       alerts as JSON lines (- = stdout)\n"
 "  --rules DIR         rules directory (*.rules, lists/); config rules.dir\n"
+"  --redis URL         alerts to a Redis stream: redis://[user:pass@]host:port/db,\n"
+"                      unix:///path; spooled on disk while Redis is away\n"
 "  --check-rules [DIR] load the zones, rules and lists (of DIR, else rules.dir),\n"
 "                      print file:line:col errors, exit 0 if valid, 1 if not\n"
 "  SIGHUP reloads zones, site lists, rules and lists; SIGUSR1 writes statistics\n"
@@ -346,7 +423,7 @@ static void zw_usage(FILE *out)
 }
 
 enum { OPT_FLOWS = 256, OPT_STATS, OPT_STATS_INTERVAL, OPT_SENSOR_ID, OPT_VERSION, OPT_HELP,
-       OPT_CHECK_CONFIG, OPT_ALERTS, OPT_RULES, OPT_CHECK_RULES };
+       OPT_CHECK_CONFIG, OPT_ALERTS, OPT_RULES, OPT_CHECK_RULES, OPT_REDIS };
 
 static const struct option zw_long_opts[] = {
 	{ "flows", required_argument, NULL, OPT_FLOWS },
@@ -359,6 +436,7 @@ static const struct option zw_long_opts[] = {
 	{ "alerts", required_argument, NULL, OPT_ALERTS },
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "check-rules", no_argument, NULL, OPT_CHECK_RULES },
+	{ "redis", required_argument, NULL, OPT_REDIS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -392,6 +470,7 @@ static int zw_apply_opt(struct config *cfg, int opt, const char *arg, char *err,
 	case OPT_SENSOR_ID: return config_set(cfg, "sensor.id", arg, err, errlen);
 	case OPT_ALERTS: return config_set(cfg, "output.alerts", arg, err, errlen);
 	case OPT_RULES: return config_set(cfg, "rules.dir", arg, err, errlen);
+	case OPT_REDIS: return config_set(cfg, "output.redis", arg, err, errlen);
 	case 'o':
 		eq = strchr(arg, '=');
 		if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof(key)) {
@@ -574,6 +653,50 @@ static void zw_reload(struct pipeline *pl)
 	zw_log_policy(pl, "reloaded");
 }
 
+/* alertq -> the Redis output thread's queue */
+static void zw_emit_redis(void *ctx, const char *line, size_t len, const struct alertq_item *it)
+{
+	output_push(ctx, line, len, it->sid, it->severity, it->id);
+}
+
+static int zw_open_redis(struct pipeline *pl)
+{
+	const struct config *c = pl->cfg;
+	struct output_config oc;
+	char err[1024], shown[STREAM_MAX_URL];
+
+	memset(&oc, 0, sizeof(oc));
+	if (stream_url_parse(c->redis_url, &oc.stream.url, err, sizeof(err)) < 0) {
+		log_error(&pl->log, "output.redis: %s", err);
+		return -1;
+	}
+	oc.stream.prefix = c->redis_prefix;
+	oc.stream.sensor_id = c->sensor_id;
+	oc.stream.maxlen = c->redis_maxlen;
+	oc.stream.connect_timeout_ms = (uint32_t)c->redis_connect_timeout_ms;
+	oc.stream.command_timeout_ms = (uint32_t)c->redis_command_timeout_ms;
+	oc.stream.keepalive_s = (uint32_t)c->redis_keepalive_s;
+	oc.spool.dir = c->spool_dir;
+	oc.spool.max_bytes = c->spool_max_bytes;
+	oc.spool.segment_bytes = c->spool_segment_bytes;
+	oc.spool.fsync = !strcmp(c->spool_fsync, "none") ? SPOOL_FSYNC_NONE :
+			 !strcmp(c->spool_fsync, "always") ? SPOOL_FSYNC_ALWAYS : SPOOL_FSYNC_SEGMENT;
+	oc.queue_bytes = c->redis_queue_bytes;
+	oc.batch = (uint32_t)c->redis_batch;
+	oc.heartbeat_s = (uint32_t)c->redis_heartbeat_s;
+	oc.heartbeat_ttl_s = (uint32_t)c->redis_heartbeat_ttl_s;
+	oc.log = &pl->log;
+	pl->redis = output_start(&oc, err, sizeof(err));
+	if (!pl->redis) {
+		log_error(&pl->log, "%s", err);
+		return -1;
+	}
+	stream_url_redacted(&oc.stream.url, shown, sizeof(shown));
+	log_info(&pl->log, "alerts to %s, stream %s:alerts, spool %s", shown, c->redis_prefix,
+		 c->spool_dir);
+	return 0;
+}
+
 static int zw_open_outputs(struct pipeline *pl)
 {
 	char err[512];
@@ -584,8 +707,11 @@ static int zw_open_outputs(struct pipeline *pl)
 		log_error(&pl->log, "%s", err);
 		return -1;
 	}
-	if (sink_enabled(&pl->alerts_out)) {
-		pl->alerts = alertq_new((unsigned)pl->cfg->workers, &pl->alerts_out);
+	if (pl->cfg->redis_url && pl->cfg->redis_url[0] && zw_open_redis(pl) < 0)
+		return -1;
+	if (sink_enabled(&pl->alerts_out) || pl->redis) {
+		pl->alerts = alertq_new((unsigned)pl->cfg->workers, &pl->alerts_out,
+					pl->redis ? zw_emit_redis : NULL, pl->redis);
 		if (!pl->alerts) {
 			log_error(&pl->log, "out of memory");
 			return -1;
@@ -644,7 +770,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct pipeline pl;
-	struct zw_timers timers = { 0, 0 };
+	struct zw_timers timers = { 0, 0, 0 };
 	char err[512];
 	int verbosity = 0, rc, status = 0;
 
@@ -693,6 +819,8 @@ int main(int argc, char **argv)
 out:
 	if (pl.nworkers)
 		zw_stop_workers(&pl);
+	output_stop(pl.redis, 0, NULL);   /* only when the workers never started */
+	pl.redis = NULL;
 	capture_close(pl.live_cap);
 	alertq_free(pl.alerts);
 	policy_unref(pl.policy);

@@ -135,9 +135,39 @@ static void stats_alerts(struct jsonw *w, const struct worker_stats *s, struct a
 	jsonw_obj_end(w);
 }
 
+static void stats_redis(struct jsonw *w, const struct output_stats *r)
+{
+	jsonw_key(w, "redis");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "queued", r->queued);
+	jsonw_kv_u64(w, "queue_dropped", r->queue_dropped);
+	jsonw_kv_u64(w, "sent", r->sent);
+	jsonw_kv_u64(w, "spooled", r->spooled);
+	jsonw_kv_u64(w, "spool_dropped", r->spool_dropped);
+	jsonw_kv_u64(w, "skipped_already_sent", r->skipped);
+	jsonw_kv_u64(w, "batches", r->batches);
+	jsonw_kv_u64(w, "send_failures", r->send_failures);
+	jsonw_kv_u64(w, "connects", r->connects);
+	jsonw_kv_u64(w, "connect_failures", r->connect_failures);
+	jsonw_kv_u64(w, "heartbeats", r->heartbeats);
+	jsonw_kv_u64(w, "down_since", r->down_since_s);
+	jsonw_key(w, "spool");
+	jsonw_obj_begin(w);
+	jsonw_kv_u64(w, "records", r->spool.records);
+	jsonw_kv_u64(w, "bytes", r->spool.bytes);
+	jsonw_kv_u64(w, "segments", r->spool.segments);
+	jsonw_kv_u64(w, "appended", r->spool.appended);
+	jsonw_kv_u64(w, "refused", r->spool.refused);
+	jsonw_kv_u64(w, "consumed", r->spool.consumed);
+	jsonw_kv_u64(w, "corrupt", r->spool.corrupt);
+	jsonw_kv_u64(w, "io_errors", r->spool.io_errors);
+	jsonw_obj_end(w);
+	jsonw_obj_end(w);
+}
+
 void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
-		struct alertq *aq, const char *sensor_id, uint64_t now_us, uint64_t uptime_s,
-		bool final)
+		struct alertq *aq, const struct output_stats *redis, const char *sensor_id,
+		uint64_t now_us, uint64_t uptime_s, bool final)
 {
 	char ts[40];
 	struct mallinfo2 mi = mallinfo2();
@@ -152,6 +182,8 @@ void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct w
 	stats_json_capture(w, cap);
 	stats_json_workers(w, wk);
 	stats_alerts(w, wk, aq);
+	if (redis)
+		stats_redis(w, redis);
 	jsonw_key(w, "memory");
 	jsonw_obj_begin(w);
 	jsonw_kv_u64(w, "flow_tables", wk->memory);

@@ -878,7 +878,7 @@ int stream_send(struct stream *s, const char *name, const struct stream_entry *e
 			else if (i <= n)
 				snprintf(cmd, sizeof(cmd), "XADD %s seq %" PRIu64, key, e[i - 1].seq);
 			else
-				snprintf(cmd, sizeof(cmd), "HSET %s %s", s->key_seq, s->sensor_id);
+				snprintf(cmd, sizeof(cmd), "HSET %.60s %.60s", s->key_seq, s->sensor_id);
 			stream_note_error(s, &failed, r, cmd);
 		}
 		freeReplyObject(r);
@@ -904,7 +904,7 @@ int stream_send(struct stream *s, const char *name, const struct stream_entry *e
 				if (i < n)
 					snprintf(cmd, sizeof(cmd), "EXEC: XADD %s seq %" PRIu64, key, e[i].seq);
 				else
-					snprintf(cmd, sizeof(cmd), "EXEC: HSET %s %s", s->key_seq, s->sensor_id);
+					snprintf(cmd, sizeof(cmd), "EXEC: HSET %.60s %.60s", s->key_seq, s->sensor_id);
 				stream_note_error(s, &failed, el, cmd);
 				/* the other commands were applied: say so */
 				off = strlen(s->err);

@@ -186,6 +186,7 @@ static void worker_on_match(void *ctx, const struct rules_rule *r, const struct 
 	it.epoch = w->epoch;
 	it.ts_us = m->ts_us;
 	it.sid = r->sid;
+	it.severity = r->severity;
 	it.th = r->threshold;
 	it.ip_version = m->f->key.ip_version;
 	memcpy(it.src, m->f->key.addr[0], 16);

@@ -42,7 +42,7 @@ static bool fixture_open(struct fixture *fx, unsigned producers)
 		printf("sink_open: %s\n", err);
 		return false;
 	}
-	fx->q = alertq_new(producers, &fx->sink);
+	fx->q = alertq_new(producers, &fx->sink, NULL, NULL);
 	return fx->q != NULL;
 }
 

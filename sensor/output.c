@@ -1,0 +1,494 @@
+/*
+ * output — see output.h.
+ *
+ * The thread's loop, every wake-up (an alert queued, or 100 ms):
+ *   1. not connected and the retry time has come: connect; on success read
+ *      the last sequence number Redis has from this sensor and drop from the
+ *      spool and the queue what it already has;
+ *   2. connected: send the spool first (oldest first, a batch at a time,
+ *      committing each batch Redis acknowledged); when the spool is empty,
+ *      send from the memory queue;
+ *   3. whatever could not be sent from the memory queue goes to the spool,
+ *      so the queue drains even while Redis is down;
+ *   4. heartbeat when due.
+ * A send that fails drops the connection; nothing of that batch was added
+ * (MULTI/EXEC), and it is kept (spool) or spooled (queue) for later.
+ */
+#include "output.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define OUTPUT_MAX_BATCH 4096u
+
+struct output_item {
+	uint64_t seq;
+	uint32_t sid;
+	uint8_t severity;
+	char alert_id[33];
+	size_t len;
+	char json[];
+};
+
+struct output {
+	struct output_config cfg;
+	char prefix[64], sensor_id[256];
+	struct stream *stream;
+	struct spool *spool;
+	pthread_t thread;
+
+	pthread_mutex_t mu;            /* guards everything below */
+	pthread_cond_t cond;
+	struct output_item **q;        /* ring */
+	size_t qcap, qhead, qlen, qbytes;
+	uint64_t next_seq;
+	bool stopping;
+	uint64_t stop_deadline_ms;
+	char *hb[2 * OUTPUT_MAX_FIELDS];   /* heartbeat name/value copies */
+	size_t hb_pairs;
+	struct output_stats st;
+};
+
+static uint64_t output_now_ms(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- producers ------------------------------------------------------- */
+
+void output_push(struct output *o, const char *json, size_t len, uint32_t sid, uint8_t severity,
+		 const char *alert_id)
+{
+	struct output_item *it;
+
+	pthread_mutex_lock(&o->mu);
+	if (o->qlen == o->qcap || o->qbytes + len > o->cfg.queue_bytes ||
+	    !(it = malloc(sizeof(*it) + len))) {
+		o->st.queue_dropped++;
+		pthread_mutex_unlock(&o->mu);
+		return;
+	}
+	it->seq = ++o->next_seq;
+	it->sid = sid;
+	it->severity = severity;
+	snprintf(it->alert_id, sizeof(it->alert_id), "%s", alert_id ? alert_id : "");
+	it->len = len;
+	memcpy(it->json, json, len);
+	o->q[(o->qhead + o->qlen) % o->qcap] = it;
+	o->qlen++;
+	o->qbytes += len;
+	o->st.queued++;
+	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->mu);
+}
+
+void output_set_heartbeat(struct output *o, const char *const *fields, size_t npairs)
+{
+	char *copy[2 * OUTPUT_MAX_FIELDS] = { NULL };
+	size_t n = npairs < OUTPUT_MAX_FIELDS ? npairs : OUTPUT_MAX_FIELDS;
+
+	for (size_t i = 0; i < 2 * n; i++)
+		copy[i] = strdup(fields[i] ? fields[i] : "");
+	pthread_mutex_lock(&o->mu);
+	for (size_t i = 0; i < 2 * o->hb_pairs; i++)
+		free(o->hb[i]);
+	memcpy(o->hb, copy, 2 * n * sizeof(copy[0]));
+	o->hb_pairs = n;
+	pthread_mutex_unlock(&o->mu);
+}
+
+/* ---- the thread ------------------------------------------------------- */
+
+/* Take up to max items from the queue (oldest first). */
+static size_t output_take(struct output *o, struct output_item **out, size_t max)
+{
+	size_t n = 0;
+
+	while (n < max && o->qlen) {
+		out[n] = o->q[o->qhead];
+		o->qbytes -= out[n]->len;
+		o->qhead = (o->qhead + 1) % o->qcap;
+		o->qlen--;
+		n++;
+	}
+	return n;
+}
+
+static void output_log_down(struct output *o, const char *what)
+{
+	if (o->cfg.log)
+		log_warn(o->cfg.log, "redis: %s: %s (alerts go to the spool)", what,
+			 stream_error(o->stream));
+}
+
+/* Connect, then forget what Redis already has. */
+static void output_connect(struct output *o, uint64_t *last_seq)
+{
+	uint64_t seq = 0;
+	const void *rec;
+	size_t len, n = 0;
+	uint64_t rseq;
+
+	pthread_mutex_lock(&o->mu);
+	o->st.connects++;
+	pthread_mutex_unlock(&o->mu);
+	if (stream_connect(o->stream) < 0 || stream_last_seq(o->stream, &seq) < 0) {
+		pthread_mutex_lock(&o->mu);
+		o->st.connect_failures++;
+		if (!o->st.down_since_s)
+			o->st.down_since_s = (uint64_t)time(NULL);
+		pthread_mutex_unlock(&o->mu);
+		output_log_down(o, "cannot connect");
+		stream_disconnect(o->stream);
+		return;
+	}
+	*last_seq = seq;
+	while (spool_peek(o->spool, n, &rec, &len, &rseq) == 1 && rseq <= seq)
+		n++;
+	if (n)
+		spool_commit(o->spool, n);
+	pthread_mutex_lock(&o->mu);
+	o->st.skipped += n;
+	if (o->st.down_since_s && o->cfg.log)
+		log_info(o->cfg.log, "redis: connected again after %llu s",
+			 (unsigned long long)((uint64_t)time(NULL) - o->st.down_since_s));
+	o->st.down_since_s = 0;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void output_failed(struct output *o)
+{
+	pthread_mutex_lock(&o->mu);
+	o->st.send_failures++;
+	if (!o->st.down_since_s)
+		o->st.down_since_s = (uint64_t)time(NULL);
+	pthread_mutex_unlock(&o->mu);
+	output_log_down(o, "send failed");
+	stream_disconnect(o->stream);
+}
+
+/* A spooled record: the fields sent beside the alert, then its line.
+ *   u32 sid (little-endian), u8 severity, 32 bytes alert_id (NUL padded) */
+#define OUTPUT_SPOOL_HDR 37u
+
+static void output_put_u32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t output_get_u32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* Send the spool's oldest records; true while there may be more to do. */
+static bool output_send_spool(struct output *o, struct stream_entry *e)
+{
+	size_t n = 0, len;
+	const void *rec;
+	uint64_t seq;
+	char *bufs[OUTPUT_MAX_BATCH];
+	bool ok;
+
+	/* spool_peek's buffer lasts until the next call: copy the batch */
+	while (n < o->cfg.batch && spool_peek(o->spool, n, &rec, &len, &seq) == 1) {
+		const uint8_t *r = rec;
+
+		bufs[n] = malloc(len ? len : 1);
+		if (!bufs[n])
+			break;
+		memcpy(bufs[n], rec, len);
+		memset(&e[n], 0, sizeof(e[n]));
+		e[n].seq = seq;
+		if (len >= OUTPUT_SPOOL_HDR) {   /* else a record we cannot read: its line only */
+			e[n].sid = output_get_u32(r);
+			e[n].severity = r[4];
+			memcpy(e[n].alert_id, r + 5, 32);
+			e[n].alert_id[32] = '\0';
+			e[n].json = bufs[n] + OUTPUT_SPOOL_HDR;
+			e[n].len = len - OUTPUT_SPOOL_HDR;
+		} else {
+			e[n].json = bufs[n];
+			e[n].len = len;
+		}
+		n++;
+	}
+	if (!n)
+		return false;
+	ok = stream_send(o->stream, "alerts", e, n) == 0;
+	for (size_t i = 0; i < n; i++)
+		free(bufs[i]);
+	if (!ok) {
+		output_failed(o);
+		return false;
+	}
+	spool_commit(o->spool, n);
+	pthread_mutex_lock(&o->mu);
+	o->st.sent += n;
+	o->st.batches++;
+	pthread_mutex_unlock(&o->mu);
+	return true;
+}
+
+/* Items the queue gave that cannot be sent now: into the spool. */
+static void output_spool_items(struct output *o, struct output_item **it, size_t n)
+{
+	uint64_t spooled = 0, dropped = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t len = OUTPUT_SPOOL_HDR + it[i]->len;
+		uint8_t *rec = malloc(len);
+
+		if (rec) {
+			output_put_u32(rec, it[i]->sid);
+			rec[4] = it[i]->severity;
+			memset(rec + 5, 0, 32);
+			memcpy(rec + 5, it[i]->alert_id, strnlen(it[i]->alert_id, 32));
+			memcpy(rec + OUTPUT_SPOOL_HDR, it[i]->json, it[i]->len);
+		}
+		if (rec && spool_append(o->spool, it[i]->seq, rec, len) == 0)
+			spooled++;
+		else
+			dropped++;
+		free(rec);
+		free(it[i]);
+	}
+	pthread_mutex_lock(&o->mu);
+	o->st.spooled += spooled;
+	o->st.spool_dropped += dropped;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void output_send_items(struct output *o, struct output_item **it, size_t n,
+			      struct stream_entry *e, uint64_t last_seq)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (it[i]->seq <= last_seq)   /* Redis has it (an EXEC whose reply was lost) */
+			continue;
+		memset(&e[m], 0, sizeof(e[m]));
+		e[m].seq = it[i]->seq;
+		e[m].json = it[i]->json;
+		e[m].len = it[i]->len;
+		e[m].sid = it[i]->sid;
+		e[m].severity = it[i]->severity;
+		memcpy(e[m].alert_id, it[i]->alert_id, sizeof(e[m].alert_id));
+		m++;
+	}
+	if (m && stream_send(o->stream, "alerts", e, m) < 0) {
+		output_failed(o);
+		output_spool_items(o, it, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(it[i]);
+	pthread_mutex_lock(&o->mu);
+	o->st.sent += m;
+	o->st.skipped += n - m;
+	o->st.batches += m ? 1 : 0;
+	pthread_mutex_unlock(&o->mu);
+}
+
+static void output_heartbeat(struct output *o)
+{
+	const char *fields[2 * OUTPUT_MAX_FIELDS + 1];
+	char *copy[2 * OUTPUT_MAX_FIELDS];
+	size_t n;
+
+	pthread_mutex_lock(&o->mu);
+	n = o->hb_pairs;
+	for (size_t i = 0; i < 2 * n; i++)
+		copy[i] = o->hb[i] ? strdup(o->hb[i]) : NULL;   /* NULL: no memory, sent as "" */
+	pthread_mutex_unlock(&o->mu);
+	if (!n)
+		return;   /* nothing to say yet */
+	for (size_t i = 0; i < 2 * n; i++)
+		fields[i] = copy[i] ? copy[i] : "";
+	fields[2 * n] = NULL;
+	if (stream_heartbeat(o->stream, fields, o->cfg.heartbeat_ttl_s, (uint64_t)time(NULL)) == 0) {
+		pthread_mutex_lock(&o->mu);
+		o->st.heartbeats++;
+		pthread_mutex_unlock(&o->mu);
+	} else {
+		output_failed(o);
+	}
+	for (size_t i = 0; i < 2 * n; i++)
+		free(copy[i]);
+}
+
+static void *output_main(void *arg)
+{
+	struct output *o = arg;
+	struct output_item *items[OUTPUT_MAX_BATCH];
+	struct stream_entry *e = calloc(OUTPUT_MAX_BATCH, sizeof(*e));
+	uint64_t next_try = 0, next_beat = 0, last_seq = 0;
+	uint32_t backoff = o->cfg.retry_ms;
+
+	for (;;) {
+		uint64_t now = output_now_ms(CLOCK_MONOTONIC);
+		struct spool_stats ss;
+		bool stopping, deadline;
+		size_t n;
+
+		if (!stream_connected(o->stream) && now >= next_try) {
+			output_connect(o, &last_seq);
+			if (stream_connected(o->stream)) {
+				backoff = o->cfg.retry_ms;
+			} else {
+				next_try = now + backoff;
+				if (backoff < 8 * o->cfg.retry_ms)
+					backoff *= 2;
+			}
+		}
+		/* the spool first: order is the spool's, then the queue's; a few
+		 * batches per round, so the queue keeps draining into the spool
+		 * behind them */
+		for (int b = 0; b < 8 && e && stream_connected(o->stream); b++)
+			if (!output_send_spool(o, e))
+				break;
+		spool_stats_get(o->spool, &ss);
+		pthread_mutex_lock(&o->mu);
+		o->st.spool = ss;
+		n = output_take(o, items, o->cfg.batch);
+		stopping = o->stopping;
+		deadline = stopping && now >= o->stop_deadline_ms;
+		pthread_mutex_unlock(&o->mu);
+		if (n) {
+			if (e && stream_connected(o->stream) && ss.records == 0 && !deadline)
+				output_send_items(o, items, n, e, last_seq);
+			else
+				output_spool_items(o, items, n);
+		}
+		if (stream_connected(o->stream) && o->cfg.heartbeat_s && now >= next_beat) {
+			output_heartbeat(o);
+			next_beat = now + (uint64_t)o->cfg.heartbeat_s * 1000u;
+		}
+		pthread_mutex_lock(&o->mu);
+		if (o->stopping && o->qlen == 0) {
+			spool_stats_get(o->spool, &ss);
+			if (ss.records == 0 || !stream_connected(o->stream) ||
+			    output_now_ms(CLOCK_MONOTONIC) >= o->stop_deadline_ms) {
+				pthread_mutex_unlock(&o->mu);
+				break;
+			}
+		}
+		if (o->qlen == 0 && !o->stopping) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 100 * 1000000L;
+			if (ts.tv_nsec >= 1000000000L) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000L;
+			}
+			pthread_cond_timedwait(&o->cond, &o->mu, &ts);
+		}
+		pthread_mutex_unlock(&o->mu);
+	}
+	if (stream_connected(o->stream) && o->cfg.heartbeat_s)
+		output_heartbeat(o);   /* the final counters */
+	free(e);
+	return NULL;
+}
+
+/* ---- life ------------------------------------------------------------- */
+
+static void output_free(struct output *o)
+{
+	if (!o)
+		return;
+	while (o->qlen) {
+		free(o->q[o->qhead]);
+		o->qhead = (o->qhead + 1) % o->qcap;
+		o->qlen--;
+	}
+	for (size_t i = 0; i < 2 * o->hb_pairs; i++)
+		free(o->hb[i]);
+	free(o->q);
+	stream_free(o->stream);
+	spool_close(o->spool);
+	pthread_cond_destroy(&o->cond);
+	pthread_mutex_destroy(&o->mu);
+	free(o);
+}
+
+struct output *output_start(const struct output_config *cfg, char *err, size_t errlen)
+{
+	struct output *o = calloc(1, sizeof(*o));
+	uint64_t now_us;
+	int rc;
+
+	if (!o) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&o->mu, NULL);
+	pthread_cond_init(&o->cond, NULL);
+	o->cfg = *cfg;
+	snprintf(o->prefix, sizeof(o->prefix), "%s", cfg->stream.prefix ? cfg->stream.prefix : "zw");
+	snprintf(o->sensor_id, sizeof(o->sensor_id), "%s", cfg->stream.sensor_id);
+	o->cfg.stream.prefix = o->prefix;
+	o->cfg.stream.sensor_id = o->sensor_id;
+	if (o->cfg.batch == 0 || o->cfg.batch > OUTPUT_MAX_BATCH)
+		o->cfg.batch = o->cfg.batch ? OUTPUT_MAX_BATCH : 256;
+	if (!o->cfg.retry_ms)
+		o->cfg.retry_ms = 500;
+	o->qcap = 65536;
+	o->q = calloc(o->qcap, sizeof(*o->q));
+	o->stream = stream_new(&o->cfg.stream);
+	if (!o->q || !o->stream) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	o->spool = spool_open(&cfg->spool, err, errlen);
+	if (!o->spool)
+		goto fail;
+	/* sequence numbers keep increasing across restarts: past what the
+	 * spool has seen, and past the clock (a spool that was lost) */
+	now_us = output_now_ms(CLOCK_REALTIME) * 1000u;
+	o->next_seq = spool_last_seq(o->spool);
+	if (o->next_seq < now_us)
+		o->next_seq = now_us;
+	rc = pthread_create(&o->thread, NULL, output_main, o);
+	if (rc) {
+		snprintf(err, errlen, "cannot start the output thread: %s", strerror(rc));
+		goto fail;
+	}
+	return o;
+fail:
+	output_free(o);
+	return NULL;
+}
+
+void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *final)
+{
+	if (!o)
+		return;
+	pthread_mutex_lock(&o->mu);
+	o->stopping = true;
+	o->stop_deadline_ms = output_now_ms(CLOCK_MONOTONIC) + timeout_ms;
+	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->mu);
+	pthread_join(o->thread, NULL);
+	if (final) {
+		*final = o->st;
+		spool_stats_get(o->spool, &final->spool);   /* the thread has ended */
+	}
+	output_free(o);
+}
+
+void output_stats_get(struct output *o, struct output_stats *out)
+{
+	pthread_mutex_lock(&o->mu);
+	*out = o->st;   /* st.spool: the output thread's copy of the last round */
+	pthread_mutex_unlock(&o->mu);
+}

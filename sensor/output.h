@@ -1,0 +1,66 @@
+/*
+ * output — the sensor's Redis output thread: alerts from alertq go through a
+ * bounded memory queue to this thread, which sends them in batches
+ * (stream.c) or, while Redis is down or behind, appends them to the on-disk
+ * spool (spool.c) and sends the spool first, in order, when Redis is back.
+ * Capture and workers never wait for Redis: a full queue drops and counts.
+ *
+ * Every alert gets a sequence number, increasing across restarts; Redis
+ * keeps the last one delivered (stream.h), so after an outage nothing is
+ * sent twice and nothing spooled is lost.
+ *
+ * output_push: any thread (alertq calls it under its lock).  The rest: the
+ * main thread.
+ */
+#ifndef ZW_OUTPUT_H
+#define ZW_OUTPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "spool.h"
+#include "stream.h"
+
+#define OUTPUT_MAX_FIELDS 32
+
+struct output_config {
+	struct stream_config stream;
+	struct spool_config spool;
+	uint64_t queue_bytes;          /* memory queue cap */
+	uint32_t batch;                /* entries per MULTI/EXEC */
+	uint32_t retry_ms;             /* first reconnect delay; doubles to 8x */
+	uint32_t heartbeat_s, heartbeat_ttl_s;
+	const struct log *log;
+};
+
+struct output_stats {
+	uint64_t queued, queue_dropped;   /* into the memory queue / refused: full */
+	uint64_t sent;                    /* entries Redis acknowledged */
+	uint64_t spooled, spool_dropped;  /* appended to the spool / refused by it */
+	uint64_t skipped;                 /* already in Redis after a reconnect */
+	uint64_t batches, send_failures, connects, connect_failures;
+	uint64_t heartbeats;
+	uint64_t down_since_s;            /* unix time Redis became unreachable, 0 = up */
+	struct spool_stats spool;
+};
+
+struct output;
+
+/* Opens the spool (recovering what a previous run left) and starts the
+ * thread.  NULL with a reason in err. */
+struct output *output_start(const struct output_config *cfg, char *err, size_t errlen);
+/* Stop: deliver what can be delivered within timeout_ms, spool the rest,
+ * stop the thread, fill final (may be NULL), free. */
+void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *final);
+
+/* Queue one alert line (no newline).  Never blocks. */
+void output_push(struct output *o, const char *json, size_t len, uint32_t sid, uint8_t severity,
+		 const char *alert_id);
+
+/* Heartbeat fields (name/value pairs, copied), sent at the next beat. */
+void output_set_heartbeat(struct output *o, const char *const *fields, size_t npairs);
+
+void output_stats_get(struct output *o, struct output_stats *out);
+
+#endif
