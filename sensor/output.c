@@ -156,6 +156,10 @@ static void output_connect(struct output *o, uint64_t *last_seq)
 	if (n)
 		spool_commit(o->spool, n);
 	pthread_mutex_lock(&o->mu);
+	/* Redis knows a later number than ours (the clock went back and the
+	 * spool was lost): continue after it, or new alerts would look sent */
+	if (o->next_seq < seq)
+		o->next_seq = seq;
 	o->st.skipped += n;
 	if (o->st.down_since_s && o->cfg.log)
 		log_info(o->cfg.log, "redis: connected again after %llu s",
