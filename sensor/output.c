@@ -379,14 +379,15 @@ static void *output_main(void *arg)
 		}
 		pthread_mutex_lock(&o->mu);
 		if (o->stopping && o->qlen == 0) {
+			/* until the deadline, keep trying to deliver the spool,
+			 * reconnecting if need be; what is left stays spooled */
 			spool_stats_get(o->spool, &ss);
-			if (ss.records == 0 || !stream_connected(o->stream) ||
-			    output_now_ms(CLOCK_MONOTONIC) >= o->stop_deadline_ms) {
+			if (ss.records == 0 || output_now_ms(CLOCK_MONOTONIC) >= o->stop_deadline_ms) {
 				pthread_mutex_unlock(&o->mu);
 				break;
 			}
 		}
-		if (o->qlen == 0 && !o->stopping) {
+		if (o->qlen == 0 && (!o->stopping || !stream_connected(o->stream))) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000000L;
