@@ -545,6 +545,31 @@ static void stream_note_error(struct stream *s, bool *failed, const redisReply *
 		stream_seterr(s, "redis %s: %s: unexpected reply (type %d)", s->addr, what, r->type);
 }
 
+/* Send the pipelined commands, read one reply per command (what[i] names
+ * it), each of the type wanted; on any other reply keep the first error and
+ * drop the connection.  0 or -1. */
+static int stream_finish(struct stream *s, const char *const *what, int ncmd, int want)
+{
+	bool failed = false;
+
+	if (stream_flush(s, what[0]) < 0)
+		return -1;
+	for (int i = 0; i < ncmd; i++) {
+		redisReply *r;
+
+		if (stream_reply(s, what[i], &r) < 0)
+			return -1;
+		if (r->type != want)
+			stream_note_error(s, &failed, r, what[i]);
+		freeReplyObject(r);
+	}
+	if (failed) {
+		stream_disconnect(s);
+		return -1;
+	}
+	return 0;
+}
+
 static size_t stream_u64(char *buf, size_t len, uint64_t v)
 {
 	int n = snprintf(buf, len, "%" PRIu64, v);
@@ -638,7 +663,6 @@ int stream_connect(struct stream *s)
 	size_t argvlen[3];
 	char dbtxt[16], whatdb[32];
 	int ncmd = 0;
-	bool failed = false;
 
 	if (s->ctx)
 		return 0;
@@ -704,22 +728,7 @@ int stream_connect(struct stream *s)
 	if (stream_append(s, "PING", 1, argv, argvlen) < 0)
 		return -1;
 	what[ncmd++] = "PING";
-	if (stream_flush(s, what[0]) < 0)
-		return -1;
-	for (int i = 0; i < ncmd; i++) {
-		redisReply *r;
-
-		if (stream_reply(s, what[i], &r) < 0)
-			return -1;
-		if (r->type != REDIS_REPLY_STATUS)
-			stream_note_error(s, &failed, r, what[i]);
-		freeReplyObject(r);
-	}
-	if (failed) {
-		stream_disconnect(s);
-		return -1;
-	}
-	return 0;
+	return stream_finish(s, what, ncmd, REDIS_REPLY_STATUS);
 }
 
 static int stream_not_connected(struct stream *s)
@@ -927,7 +936,6 @@ int stream_heartbeat(struct stream *s, const char *const *fields, uint32_t ttl_s
 	char ttl[16], now[24];
 	size_t pairs = 0;
 	int ncmd = 0;
-	bool failed = false;
 	const char *what[3];
 
 	if (!s->ctx)
@@ -978,22 +986,7 @@ int stream_heartbeat(struct stream *s, const char *const *fields, uint32_t ttl_s
 	if (stream_append(s, "heartbeat ZADD", 4, argv, argvlen) < 0)
 		return -1;
 	what[ncmd++] = "heartbeat ZADD";
-	if (stream_flush(s, what[0]) < 0)
-		return -1;
-	for (int i = 0; i < ncmd; i++) {
-		redisReply *r;
-
-		if (stream_reply(s, what[i], &r) < 0)
-			return -1;
-		if (r->type != REDIS_REPLY_INTEGER)
-			stream_note_error(s, &failed, r, what[i]);
-		freeReplyObject(r);
-	}
-	if (failed) {
-		stream_disconnect(s);
-		return -1;
-	}
-	return 0;
+	return stream_finish(s, what, ncmd, REDIS_REPLY_INTEGER);
 }
 
 #define STREAM_STR2(x) #x
