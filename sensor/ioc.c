@@ -1543,3 +1543,16 @@ const struct ioc_entry *ioc_set_match_hash(const struct ioc_set *s, enum ioc_typ
 	return ioc_tab_find_str(s, &s->hex[type - IOC_JA3], ioc_hash_str(k.text, k.len), k.text,
 				k.len, 0);
 }
+
+const char *ioc_list_next(const char *p, char *tok, size_t toklen, int *cut)
+{
+	size_t len;
+
+	p += strspn(p, ", \t");
+	if (!*p || toklen == 0)
+		return NULL;
+	len = strcspn(p, ", \t");
+	*cut = len >= toklen;
+	snprintf(tok, toklen, "%.*s", (int)(*cut ? toklen - 1 : len), p);
+	return p + len;
+}

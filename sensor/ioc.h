@@ -94,6 +94,12 @@ const struct ioc_entry *ioc_set_match_hash(const struct ioc_set *s, enum ioc_typ
 					   const char *hex);
 
 void ioc_set_stats_get(const struct ioc_set *s, struct ioc_set_stats *out);
+
+/* Items of a comma- or blank-separated value ("10.0.0.0/8, 192.0.2.1"), as
+ * config keys give them: copies the next item into tok and returns the text
+ * after it, NULL when no item is left.  An item longer than toklen - 1 is
+ * returned cut, with *cut set. */
+const char *ioc_list_next(const char *p, char *tok, size_t toklen, int *cut);
 const char *ioc_type_name(enum ioc_type t);   /* "ip", "domain", "ja3", "sha1" */
 
 #endif

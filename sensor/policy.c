@@ -61,41 +61,58 @@ void policy_info_get(const struct policy *p, struct policy_info *out)
 	*out = p->info;
 }
 
-static int policy_zones_load(struct policy *p, const struct config *cfg, char *err, size_t errlen)
+struct zones *policy_zones_build(const struct config *cfg, char *err, size_t errlen)
 {
+	struct zones *zs = zones_new();
 	char why[512];
 
-	p->zones = zones_new();
-	if (!p->zones) {
+	if (!zs) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return NULL;
 	}
 	/* names first, so that networks may come before the name in the file */
 	for (const struct config_pair *z = cfg->zones; z; z = z->next) {
-		int idx = zones_find(p->zones, z->name);
+		int idx = zones_find(zs, z->name);
 		const char *display = !strcmp(z->attr, "name") ? z->value : NULL;
 
 		if (!strcmp(z->name, "external")) {
 			snprintf(err, errlen, "zone.external: 'external' is every address no other zone "
 				 "claims; it takes no settings");
-			return -1;
+			goto fail;
 		}
 		if (idx >= 0 && !display)
 			continue;
-		if (zones_define(p->zones, z->name, display, why, sizeof(why)) < 0) {
+		if (zones_define(zs, z->name, display, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "zone.%s.%s: %s", z->name, z->attr, why);
-			return -1;
+			goto fail;
 		}
 	}
 	for (const struct config_pair *z = cfg->zones; z; z = z->next) {
 		if (strcmp(z->attr, "networks"))
 			continue;
-		if (zones_add_networks(p->zones, zones_find(p->zones, z->name), z->value, why,
-				       sizeof(why)) < 0) {
+		if (zones_add_networks(zs, zones_find(zs, z->name), z->value, why, sizeof(why)) < 0) {
 			snprintf(err, errlen, "zone.%s.networks: %s", z->name, why);
-			return -1;
+			goto fail;
 		}
 	}
+	return zs;
+fail:
+	zones_free(zs);
+	return NULL;
+}
+
+int policy_site_add(struct ioc_set *set, const char *key, const char *value, char *err,
+		    size_t errlen)
+{
+	const char *q = value ? value : "";
+	char tok[128], why[512];
+	int cut;
+
+	while ((q = ioc_list_next(q, tok, sizeof(tok), &cut)) != NULL)
+		if (ioc_set_add(set, IOC_IP, tok, 0, key, NULL, key, 0, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "%s: '%s': %.300s", key, tok, why);
+			return -1;
+		}
 	return 0;
 }
 
@@ -181,7 +198,7 @@ static struct ioc_set *policy_list_load(const struct config *cfg, const char *di
 	static const char *const exts[] = { "list", "txt", "intel" };
 	struct ioc_set *set = ioc_set_new(name, POLICY_MAX_LIST_ENTRIES);
 	const char *site = NULL, *site_key = NULL;
-	char path[4096], why[512];
+	char path[4096];
 	struct stat st;
 
 	if (!set) {
@@ -206,25 +223,9 @@ static struct ioc_set *policy_list_load(const struct config *cfg, const char *di
 		site_key = "site.dns_resolvers";
 	}
 	if (site_key) {
-		const char *q = site ? site : "";
-
-		*hash = policy_hash(*hash, q, strlen(q) + 1);
-		while (*q) {
-			size_t len = strcspn(q, ", \t");
-			char tok[128];
-
-			if (!len) {
-				q++;
-				continue;
-			}
-			snprintf(tok, sizeof(tok), "%.*s", (int)len, q);
-			q += len;
-			if (ioc_set_add(set, IOC_IP, tok, 0, site_key, NULL, site_key, 0, why,
-					sizeof(why)) < 0) {
-				snprintf(err, errlen, "%s: '%s': %.300s", site_key, tok, why);
-				goto fail;
-			}
-		}
+		*hash = policy_hash(*hash, site ? site : "", site ? strlen(site) + 1 : 1);
+		if (policy_site_add(set, site_key, site, err, errlen) < 0)
+			goto fail;
 		return set;
 	}
 	for (size_t i = 0; dir && dir[0] && i < sizeof(exts) / sizeof(exts[0]); i++) {
@@ -256,7 +257,8 @@ struct policy *policy_load(const struct config *cfg, const char *rules_dir,
 	}
 	atomic_init(&p->refs, 1);
 	p->hash = 0xcbf29ce484222325ULL;   /* FNV-1a offset basis */
-	if (policy_zones_load(p, cfg, err, errlen) < 0)
+	p->zones = policy_zones_build(cfg, err, errlen);
+	if (!p->zones)
 		goto fail;
 	/* nDPI names are looked up in a module of our own, with the same custom
 	 * protocol files as the workers' so the ids agree */

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "ioc.h"
 #include "rules.h"
 #include "zones.h"
 
@@ -40,6 +41,14 @@ struct policy *policy_ref(struct policy *p);
 void policy_unref(struct policy *p);
 
 const struct zones *policy_zones(const struct policy *p);
+
+/* The parts of policy_load that read the config, for callers that need only
+ * them (the config fuzz target).  The zones of the zone.* keys: NULL with
+ * "zone.<key>.<attr>: reason" in err.  The addresses of a site.* value
+ * (comma or blank separated) into set: -1 with "key: 'item': reason". */
+struct zones *policy_zones_build(const struct config *cfg, char *err, size_t errlen);
+int policy_site_add(struct ioc_set *set, const char *key, const char *value, char *err,
+		    size_t errlen);
 const struct rules_set *policy_rules(const struct policy *p);
 void policy_info_get(const struct policy *p, struct policy_info *out);
 

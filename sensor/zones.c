@@ -128,26 +128,19 @@ int zones_add_networks(struct zones *z, int idx, const char *list, char *err, si
 {
 	const char *p = list;
 	char tok[128], why[256];
+	int cut;
 
 	if (idx <= ZONES_EXTERNAL || (unsigned)idx >= z->n) {
 		snprintf(err, errlen, "zone %d: not a zone that can hold networks", idx);
 		return -1;
 	}
-	while (*p) {
-		size_t len = strcspn(p, ", \t");
+	while ((p = ioc_list_next(p, tok, sizeof(tok), &cut)) != NULL) {
 		int rc;
 
-		if (len == 0) {
-			p++;
-			continue;
-		}
-		if (len >= sizeof(tok)) {
-			snprintf(err, errlen, "zone %s: network '%.40s...' too long", z->key[idx], p);
+		if (cut) {
+			snprintf(err, errlen, "zone %s: network '%.40s...' too long", z->key[idx], tok);
 			return -1;
 		}
-		memcpy(tok, p, len);
-		tok[len] = '\0';
-		p += len;
 		rc = ioc_set_add(z->nets, IOC_IP, tok, idx, NULL, NULL, "", 0, why, sizeof(why));
 		if (rc < 0) {
 			snprintf(err, errlen, "zone %s: '%s': %s", z->key[idx], tok, why);

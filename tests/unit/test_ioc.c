@@ -695,8 +695,30 @@ out:
 	ioc_set_free(s);
 }
 
+/* Items of a comma- or blank-separated config value. */
+static void test_list_next(void)
+{
+	const char *p = " 10.0.0.0/8,192.0.2.1\t, ,2001:db8::/32 ";
+	char tok[16];
+	int cut;
+
+	p = ioc_list_next(p, tok, sizeof(tok), &cut);
+	CHECK(p && !strcmp(tok, "10.0.0.0/8") && !cut, "first item '%s'", tok);
+	p = ioc_list_next(p, tok, sizeof(tok), &cut);
+	CHECK(p && !strcmp(tok, "192.0.2.1") && !cut, "second item '%s'", tok);
+	p = ioc_list_next(p, tok, sizeof(tok), &cut);
+	CHECK(p && !strcmp(tok, "2001:db8::/32") && !cut, "third item '%s'", tok);
+	CHECK(ioc_list_next(p, tok, sizeof(tok), &cut) == NULL, "then none");
+	CHECK(ioc_list_next(" ,\t", tok, sizeof(tok), &cut) == NULL, "separators only: none");
+	p = ioc_list_next("0123456789abcdefXYZ, 1.2.3.4", tok, sizeof(tok), &cut);
+	CHECK(p && cut && !strcmp(tok, "0123456789abcde"), "a long item is cut and says so ('%s')", tok);
+	p = ioc_list_next(p, tok, sizeof(tok), &cut);
+	CHECK(p && !strcmp(tok, "1.2.3.4") && !cut, "the next item after a long one '%s'", tok);
+}
+
 int main(void)
 {
+	test_list_next();
 	test_types();
 	test_prefixes();
 	test_lpm_random(300);
