@@ -195,27 +195,29 @@ static void worker_on_match(void *ctx, const struct rules_rule *r, const struct 
 	w->st.alerts++;
 }
 
-/* Match the rules against f as it is now. */
-static void worker_evaluate(struct worker *w, struct flow *f, enum alert_trigger trigger,
-			    uint64_t ts_us)
+/* Rules are evaluated at all: a policy with rules and an alert output. */
+static bool worker_rules_on(const struct worker *w)
 {
-	struct record_enrich en;
+	return w->pol && w->cfg.alerts && rules_count(policy_rules(w->pol));
+}
+
+/* Match the rules against f as it is now (en: its zones and geography). */
+static void worker_evaluate(struct worker *w, struct flow *f, const struct record_enrich *en,
+			    enum alert_trigger trigger, uint64_t ts_us)
+{
 	struct rules_flow rf;
 	struct worker_match m = { .w = w, .f = f, .rf = &rf, .trigger = trigger, .ts_us = ts_us };
 	const struct flow_dpi *d = &f->dpi;
 	bool tls;
 
-	if (!w->pol || !w->cfg.alerts || !rules_count(policy_rules(w->pol)))
-		return;
-	worker_enrich(w, f, &en);
 	memset(&rf, 0, sizeof(rf));
 	rf.ip_version = f->key.ip_version;
 	rf.proto = f->key.proto;
 	for (int i = 0; i < 2; i++) {
 		rf.addr[i] = f->key.addr[i];
 		rf.port[i] = f->key.port[i];
-		rf.zone[i] = en.zone[i];
-		rf.geo[i] = en.geo[i];
+		rf.zone[i] = en->zone[i];
+		rf.geo[i] = en->geo[i];
 		rf.pkts[i] = f->pkts[i];
 		rf.bytes[i] = f->bytes[i];
 	}
@@ -254,14 +256,10 @@ static uint64_t worker_end_time(const struct worker *w, const struct flow *f, en
 	}
 }
 
-static void worker_emit(struct worker *w, const struct flow *f, enum flow_end reason)
+static void worker_emit(struct worker *w, const struct flow *f, enum flow_end reason,
+			const struct record_enrich *en)
 {
-	struct record_enrich en;
-
-	if (!sink_enabled(w->cfg.flows))
-		return;
-	worker_enrich(w, f, &en);
-	if (record_flow(&w->out, w->cls, w->cfg.sensor_id, f, reason, &en) < 0) {
+	if (record_flow(&w->out, w->cls, w->cfg.sensor_id, f, reason, en) < 0) {
 		w->st.records_dropped++;
 		return;
 	}
@@ -270,14 +268,30 @@ static void worker_emit(struct worker *w, const struct flow *f, enum flow_end re
 		worker_flush_output(w);
 }
 
+/* A flow ends or reaches an interim record: rules, then its record; its
+ * zones and geography are looked up once for both. */
+static void worker_report(struct worker *w, struct flow *f, enum flow_end reason,
+			  enum alert_trigger trigger, uint64_t ts_us)
+{
+	struct record_enrich en;
+	bool rules = worker_rules_on(w), record = sink_enabled(w->cfg.flows);
+
+	if (!rules && !record)
+		return;
+	worker_enrich(w, f, &en);
+	if (rules)
+		worker_evaluate(w, f, &en, trigger, ts_us);
+	if (record)
+		worker_emit(w, f, reason, &en);
+}
+
 /* flow_table callback: a flow leaves the table. */
 static void worker_on_flow_end(void *ctx, struct flow *f, enum flow_end reason)
 {
 	struct worker *w = ctx;
 
 	classify_finish(w->cls, f);
-	worker_evaluate(w, f, ALERT_AT_END, worker_end_time(w, f, reason));
-	worker_emit(w, f, reason);
+	worker_report(w, f, reason, ALERT_AT_END, worker_end_time(w, f, reason));
 }
 
 static uint64_t worker_flow_id(const struct flow *f)
@@ -333,13 +347,17 @@ static void worker_packet(struct worker *w, const struct worker_msg *m, const ui
 	flow_table_touch(w->table, f, w->now_us);
 	if (m->first_fragment)
 		frag_table_note(w->frags, &m->key, m->hash, m->frag_id, w->now_us);
-	if (!f->dpi.done && classify_packet(w->cls, f, ip, m->ip_len, w->now_us))
-		worker_evaluate(w, f, ALERT_AT_CLASSIFIED, w->now_us);
+	if (!f->dpi.done && classify_packet(w->cls, f, ip, m->ip_len, w->now_us) &&
+	    worker_rules_on(w)) {
+		struct record_enrich en;
+
+		worker_enrich(w, f, &en);
+		worker_evaluate(w, f, &en, ALERT_AT_CLASSIFIED, w->now_us);
+	}
 	if (w->cfg.active_timeout_s &&
 	    w->now_us - f->report_us >= (uint64_t)w->cfg.active_timeout_s * 1000000u) {
 		f->report_us = w->now_us;
-		worker_evaluate(w, f, ALERT_AT_INTERIM, w->now_us);
-		worker_emit(w, f, FLOW_END_ACTIVE);
+		worker_report(w, f, FLOW_END_ACTIVE, ALERT_AT_INTERIM, w->now_us);
 	}
 }
 
