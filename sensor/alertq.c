@@ -336,6 +336,33 @@ static void alertq_write(struct alertq *q, struct alertq_item *it)
 	alertq_item_free(it);
 }
 
+void alertq_write_line(struct alertq *q, const char *line, size_t len, uint32_t sid,
+		       uint8_t severity, const char *id)
+{
+	struct alertq_item it;
+	char *buf = malloc(len + 1);
+
+	pthread_mutex_lock(&q->mu);
+	if (!buf) {
+		q->st.dropped++;
+		pthread_mutex_unlock(&q->mu);
+		return;
+	}
+	memcpy(buf, line, len);
+	buf[len] = '\n';
+	memset(&it, 0, sizeof(it));
+	it.sid = sid;
+	it.severity = severity;
+	snprintf(it.id, sizeof(it.id), "%s", id);
+	if (q->out && sink_enabled(q->out))
+		sink_write(q->out, buf, len + 1);
+	if (q->emit)
+		q->emit(q->emit_ctx, buf, len, &it);
+	q->st.emitted++;
+	pthread_mutex_unlock(&q->mu);
+	free(buf);
+}
+
 /* Write what every producer has moved past. */
 static void alertq_release(struct alertq *q)
 {

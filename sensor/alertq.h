@@ -66,6 +66,11 @@ void alertq_advance(struct alertq *q, unsigned p, uint32_t epoch, uint64_t ts_us
 /* Producer p is done; when all are, everything pending is written. */
 void alertq_close(struct alertq *q, unsigned p);
 
+/* A line made elsewhere (a health alert, health.h), written now in turn
+ * with the alerts around it: to the file and the emit callback. */
+void alertq_write_line(struct alertq *q, const char *line, size_t len, uint32_t sid,
+		       uint8_t severity, const char *id);
+
 void alertq_stats_get(struct alertq *q, struct alertq_stats *out);
 /* Alerts held back by thresholds, per sid: calls cb for each sid with a
  * non-zero count, in sid order. */

@@ -1,6 +1,7 @@
 /* config — see config.h.  One table maps each key to its field and parser. */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +9,7 @@
 
 #include "conf.h"
 
-enum config_type { CT_STRING, CT_U64, CT_BOOL, CT_DURATION, CT_SIZE };
+enum config_type { CT_STRING, CT_U64, CT_BOOL, CT_DURATION, CT_SIZE, CT_PERCENT };
 
 struct config_key {
 	const char *key;
@@ -65,7 +66,34 @@ static const struct config_key config_keys[] = {
 	CK("spool.max_size", CT_SIZE, spool_max_bytes, 1u << 16, UINT64_C(1) << 40),
 	CK("spool.segment_size", CT_SIZE, spool_segment_bytes, 1u << 12, 1u << 30),
 	CK("spool.fsync", CT_STRING, spool_fsync, 0, 0),
+	CK("health.drop_rate", CT_PERCENT, health_drop_ppm, 0, 1000000),
+	CK("health.drop_min", CT_U64, health_drop_min, 0, UINT64_C(1) << 40),
+	CK("health.drop_window", CT_DURATION, health_drop_window_s, 1, 3600),
+	CK("health.capture_idle", CT_DURATION, health_capture_idle_s, 0, 86400),
+	CK("health.spool_threshold", CT_PERCENT, health_spool_ppm, 0, 1000000),
+	CK("health.redis_down", CT_DURATION, health_redis_down_s, 0, 86400),
 };
+
+/* "0.5%", "0.5" or "50%": percent, kept in millionths (ppm) in [lo, hi]. */
+static int config_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
+				char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (end == value || errno || v < 0 || v > 100 || (*end && strcmp(end, "%"))) {
+		snprintf(err, errlen, "'%s' is not a percentage (0 to 100, e.g. 0.5%% or 50%%)", value);
+		return -1;
+	}
+	*out = (uint64_t)(v * 10000.0 + 0.5);
+	if (*out < lo || *out > hi) {
+		snprintf(err, errlen, "'%s' is out of range", value);
+		return -1;
+	}
+	return 0;
+}
 
 static void config_pairs_free(struct config_pair *p)
 {
@@ -170,6 +198,12 @@ void config_init(struct config *cfg)
 	cfg->spool_max_bytes = 1u << 30;
 	cfg->spool_segment_bytes = 16u << 20;
 	cfg->spool_fsync = strdup("segment");
+	cfg->health_drop_ppm = 10000;         /* 1% */
+	cfg->health_drop_min = 100;
+	cfg->health_drop_window_s = 10;
+	cfg->health_capture_idle_s = 60;
+	cfg->health_spool_ppm = 500000;       /* 50% */
+	cfg->health_redis_down_s = 30;
 }
 
 void config_fini(struct config *cfg)
@@ -231,6 +265,10 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
 			break;
 		case CT_SIZE:
 			if (conf_value_size(value, k->min, k->max, &v, err, errlen) < 0)
+				return -1;
+			break;
+		case CT_PERCENT:
+			if (config_value_percent(value, k->min, k->max, &v, err, errlen) < 0)
 				return -1;
 			break;
 		}

@@ -64,6 +64,10 @@ struct config {
 	char *spool_dir;
 	uint64_t spool_max_bytes, spool_segment_bytes;
 	char *spool_fsync;               /* none | segment | always */
+
+	/* health alerts (health.c); percentages in millionths, 0 = off */
+	uint64_t health_drop_ppm, health_drop_min, health_drop_window_s;
+	uint64_t health_capture_idle_s, health_spool_ppm, health_redis_down_s;
 };
 
 /* A key with a name chosen by the user (zone.core.networks, lists.tor). */

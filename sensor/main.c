@@ -21,6 +21,7 @@
 #include "decode.h"
 #include "flow.h"
 #include "geo.h"
+#include "health.h"
 #include "jsonw.h"
 #include "log.h"
 #include "output.h"
@@ -47,6 +48,7 @@ struct pipeline {
 	struct sink flows, stats, alerts_out;
 	struct alertq *alerts;     /* NULL: no --alerts and no --redis */
 	struct output *redis;      /* NULL: no --redis */
+	struct health *health;     /* NULL: no alert output */
 	struct worker_stats finals[CONFIG_MAX_WORKERS];   /* workers' last counters */
 	struct output_stats redis_final;                  /* the output's, once stopped */
 	bool redis_stopped;
@@ -215,7 +217,7 @@ static void zw_report_stats(struct pipeline *pl, const struct worker_stats *fina
 /* ---- input loop ---------------------------------------------------------- */
 
 struct zw_timers {
-	uint64_t next_stats_mono, next_tick_mono, next_beat_mono;
+	uint64_t next_stats_mono, next_tick_mono, next_beat_mono, next_health_mono;
 };
 
 /* One numeric heartbeat field: its text goes into the next slot of v. */
@@ -261,6 +263,59 @@ static void zw_heartbeat(struct pipeline *pl, const struct worker_stats *finals)
 	output_set_heartbeat(pl->redis, f, n / 2);
 }
 
+/* health.c -> the alert path (file and Redis, in turn with rule alerts) */
+static int zw_emit_health(void *ctx, const char *line, size_t len, uint32_t sid, uint8_t severity,
+			  const char *id)
+{
+	struct pipeline *pl = ctx;
+
+	alertq_write_line(pl->alerts, line, len, sid, severity, id);
+	return 0;
+}
+
+/* The counters health.c judges, now. */
+static void zw_health_sample(struct pipeline *pl, struct health_sample *s)
+{
+	struct output_stats os;
+
+	memset(s, 0, sizeof(*s));
+	s->now_us = zw_clock_us(CLOCK_REALTIME);
+	s->mono_s = zw_clock_us(CLOCK_MONOTONIC) / 1000000u;
+	s->live = pl->live;
+	if (pl->live_cap)
+		capture_get_stats(pl->live_cap, &pl->st.kernel);
+	/* offered: what we read plus what the kernel could not give us */
+	s->packets = pl->st.packets + pl->st.kernel.kernel_drops + pl->st.kernel.if_drops;
+	s->dropped = pl->st.kernel.kernel_drops + pl->st.kernel.if_drops + pl->st.queue_drops;
+	if (pl->redis) {
+		output_stats_get(pl->redis, &os);
+		s->redis = true;
+		s->redis_down_since_s = os.down_since_s;
+		s->spool_bytes = os.spool.bytes;
+		s->spool_max_bytes = pl->cfg->spool_max_bytes;
+	}
+}
+
+/* The health checks, and the report of lost alerts once the path is clear
+ * (connected, nothing spooled: the report goes straight through). */
+static void zw_health(struct pipeline *pl)
+{
+	struct health_sample s;
+	struct output_stats os;
+	struct output_lost lost;
+
+	if (!pl->health)
+		return;
+	zw_health_sample(pl, &s);
+	health_check(pl->health, &s);
+	if (!pl->redis)
+		return;
+	output_stats_get(pl->redis, &os);
+	if (os.connected && os.spool.records == 0 && os.lost_unreported &&
+	    output_lost_take(pl->redis, &lost))
+		health_lost(pl->health, s.now_us, lost.count, lost.first_us, lost.last_us);
+}
+
 static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 {
 	uint64_t mono = zw_clock_us(CLOCK_MONOTONIC);
@@ -274,6 +329,10 @@ static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 		for (unsigned i = 0; i < pl->nworkers; i++)
 			worker_push_tick(pl->workers[i], now);
 		t->next_tick_mono = mono + ZW_TICK_US;
+	}
+	if (mono >= t->next_health_mono) {
+		zw_health(pl);
+		t->next_health_mono = mono + 1000000u;
 	}
 	if (pl->redis && mono >= t->next_beat_mono) {
 		zw_heartbeat(pl, NULL);
@@ -304,6 +363,11 @@ static int zw_run_source(struct pipeline *pl, struct capture *cap, struct zw_tim
 			break;
 		if (n == CAPTURE_ERROR) {
 			log_error(&pl->log, "%s (packets before this point were processed)", err);
+			if (pl->live && pl->health) {
+				struct health_sample s;
+				zw_health_sample(pl, &s);
+				health_capture_failed(pl->health, &s, err);
+			}
 			return -1;
 		}
 		zw_periodic(pl, t);
@@ -377,8 +441,16 @@ static void zw_stop_workers(struct pipeline *pl)
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_join(pl->workers[i], &pl->finals[i]);
 	if (pl->redis) {
+		uint64_t t0 = zw_clock_us(CLOCK_MONOTONIC), spent_ms;
+
+		/* deliver, then the last health checks (a loss is reported now
+		 * if the path is clear, else kept for the next run) */
+		output_drain(pl->redis, ZW_OUTPUT_STOP_MS);
+		zw_health(pl);
 		zw_heartbeat(pl, pl->finals);   /* the final counters, sent as the output stops */
-		output_stop(pl->redis, ZW_OUTPUT_STOP_MS, &pl->redis_final);
+		spent_ms = (zw_clock_us(CLOCK_MONOTONIC) - t0) / 1000u;
+		output_stop(pl->redis, spent_ms + 1000u < ZW_OUTPUT_STOP_MS ?
+			    (uint32_t)(ZW_OUTPUT_STOP_MS - spent_ms) : 1000u, &pl->redis_final);
 		pl->redis = NULL;
 		pl->redis_stopped = true;
 	}
@@ -710,9 +782,19 @@ static int zw_open_outputs(struct pipeline *pl)
 	if (pl->cfg->redis_url && pl->cfg->redis_url[0] && zw_open_redis(pl) < 0)
 		return -1;
 	if (sink_enabled(&pl->alerts_out) || pl->redis) {
-		pl->alerts = alertq_new((unsigned)pl->cfg->workers, &pl->alerts_out,
+		const struct config *c = pl->cfg;
+		struct health_config hc = {
+			.drop_rate = (double)c->health_drop_ppm / 10000.0,
+			.drop_min = c->health_drop_min,
+			.drop_window_s = (uint32_t)c->health_drop_window_s,
+			.capture_idle_s = (uint32_t)c->health_capture_idle_s,
+			.spool_percent = (double)c->health_spool_ppm / 10000.0,
+			.redis_down_s = (uint32_t)c->health_redis_down_s,
+		};
+		pl->alerts = alertq_new((unsigned)c->workers, &pl->alerts_out,
 					pl->redis ? zw_emit_redis : NULL, pl->redis);
-		if (!pl->alerts) {
+		pl->health = health_new(&hc, c->sensor_id, zw_emit_health, pl);
+		if (!pl->alerts || !pl->health) {
 			log_error(&pl->log, "out of memory");
 			return -1;
 		}
@@ -770,7 +852,7 @@ int main(int argc, char **argv)
 {
 	struct config cfg;
 	struct pipeline pl;
-	struct zw_timers timers = { 0, 0, 0 };
+	struct zw_timers timers = { 0, 0, 0, 0 };
 	char err[512];
 	int verbosity = 0, rc, status = 0;
 
@@ -823,6 +905,7 @@ out:
 	pl.redis = NULL;
 	capture_close(pl.live_cap);
 	alertq_free(pl.alerts);
+	health_free(pl.health);
 	policy_unref(pl.policy);
 	geo_db_close(pl.geo);
 	sink_close(&pl.flows);

@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define OUTPUT_MAX_BATCH 4096u
 
@@ -51,6 +52,9 @@ struct output {
 	uint64_t stop_deadline_ms;
 	char *hb[2 * OUTPUT_MAX_FIELDS];   /* heartbeat name/value copies */
 	size_t hb_pairs;
+	size_t busy;                   /* taken from the queue, not yet sent or spooled */
+	struct output_lost lost;       /* not yet taken */
+	uint64_t corrupt_seen;         /* spool.corrupt already counted as lost */
 	struct output_stats st;
 };
 
@@ -60,6 +64,97 @@ static uint64_t output_now_ms(clockid_t id)
 
 	clock_gettime(id, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* ---- losses ------------------------------------------------------------ */
+
+#define OUTPUT_LOST_FILE "lost"
+
+/* n alerts lost now (o->mu held). */
+static void output_lost_note(struct output *o, uint64_t n)
+{
+	uint64_t now = output_now_ms(CLOCK_REALTIME) * 1000u;
+
+	if (!n)
+		return;
+	if (!o->lost.count)
+		o->lost.first_us = now;
+	o->lost.count += n;
+	o->lost.last_us = now;
+	o->st.lost_unreported = o->lost.count;
+}
+
+static void output_lost_path(const struct output *o, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", o->cfg.spool.dir, OUTPUT_LOST_FILE);
+}
+
+/* What a previous run lost and could not report (a missing file: none). */
+static void output_lost_load(struct output *o)
+{
+	char path[4096];
+	unsigned long long n, first, last;
+	FILE *f;
+
+	output_lost_path(o, path, sizeof(path));
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fscanf(f, "zonewatch-lost 1 %llu %llu %llu", &n, &first, &last) == 3 && n) {
+		o->lost.count = n;
+		o->lost.first_us = first;
+		o->lost.last_us = last;
+		o->st.lost_unreported = n;
+	} else if (o->cfg.log) {
+		log_warn(o->cfg.log, "%s: not a count of lost alerts; ignored", path);
+	}
+	fclose(f);
+}
+
+/* Keep the count for the next run (written to a temporary name, then
+ * renamed: a crash leaves the old count or the new one). */
+static void output_lost_save(struct output *o)
+{
+	char path[4096], tmp[4200];
+	FILE *f;
+	int bad;
+
+	output_lost_path(o, path, sizeof(path));
+	if (!o->lost.count) {
+		unlink(path);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		goto fail;
+	fprintf(f, "zonewatch-lost 1 %llu %llu %llu\n", (unsigned long long)o->lost.count,
+		(unsigned long long)o->lost.first_us, (unsigned long long)o->lost.last_us);
+	bad = fflush(f) != 0 || fsync(fileno(f)) != 0;
+	bad |= fclose(f) != 0;
+	if (bad || rename(tmp, path) != 0)
+		goto fail;
+	return;
+fail:
+	if (o->cfg.log)
+		log_error(o->cfg.log, "%s: cannot keep the count of %llu lost alerts: %s", path,
+			  (unsigned long long)o->lost.count, strerror(errno));
+}
+
+int output_lost_take(struct output *o, struct output_lost *out)
+{
+	char path[4096];
+
+	pthread_mutex_lock(&o->mu);
+	*out = o->lost;
+	memset(&o->lost, 0, sizeof(o->lost));
+	o->st.lost_unreported = 0;
+	pthread_mutex_unlock(&o->mu);
+	if (!out->count)
+		return 0;
+	output_lost_path(o, path, sizeof(path));
+	unlink(path);   /* taken: if the report is lost in turn, it is counted anew */
+	return 1;
 }
 
 /* ---- producers ------------------------------------------------------- */
@@ -73,6 +168,7 @@ void output_push(struct output *o, const char *json, size_t len, uint32_t sid, u
 	if (o->qlen == o->qcap || o->qbytes + len > o->cfg.queue_bytes ||
 	    !(it = malloc(sizeof(*it) + len))) {
 		o->st.queue_dropped++;
+		output_lost_note(o, 1);
 		pthread_mutex_unlock(&o->mu);
 		return;
 	}
@@ -269,6 +365,7 @@ static void output_spool_items(struct output *o, struct output_item **it, size_t
 	pthread_mutex_lock(&o->mu);
 	o->st.spooled += spooled;
 	o->st.spool_dropped += dropped;
+	output_lost_note(o, dropped);
 	pthread_mutex_unlock(&o->mu);
 }
 
@@ -363,7 +460,13 @@ static void *output_main(void *arg)
 		spool_stats_get(o->spool, &ss);
 		pthread_mutex_lock(&o->mu);
 		o->st.spool = ss;
+		if (ss.corrupt > o->corrupt_seen) {   /* records the spool had to skip */
+			output_lost_note(o, ss.corrupt - o->corrupt_seen);
+			o->corrupt_seen = ss.corrupt;
+		}
+		o->st.connected = stream_connected(o->stream);
 		n = output_take(o, items, o->cfg.batch);
+		o->busy = n;
 		stopping = o->stopping;
 		deadline = stopping && now >= o->stop_deadline_ms;
 		pthread_mutex_unlock(&o->mu);
@@ -372,6 +475,12 @@ static void *output_main(void *arg)
 				output_send_items(o, items, n, e, last_seq);
 			else
 				output_spool_items(o, items, n);
+			spool_stats_get(o->spool, &ss);
+			pthread_mutex_lock(&o->mu);
+			o->busy = 0;
+			o->st.spool = ss;
+			o->st.connected = stream_connected(o->stream);
+			pthread_mutex_unlock(&o->mu);
 		}
 		if (stream_connected(o->stream) && o->cfg.heartbeat_s && now >= next_beat) {
 			output_heartbeat(o);
@@ -457,6 +566,7 @@ struct output *output_start(const struct output_config *cfg, char *err, size_t e
 	o->spool = spool_open(&cfg->spool, err, errlen);
 	if (!o->spool)
 		goto fail;
+	output_lost_load(o);
 	/* sequence numbers keep increasing across restarts: past what the
 	 * spool has seen, and past the clock (a spool that was lost) */
 	now_us = output_now_ms(CLOCK_REALTIME) * 1000u;
@@ -484,11 +594,28 @@ void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *fin
 	pthread_cond_signal(&o->cond);
 	pthread_mutex_unlock(&o->mu);
 	pthread_join(o->thread, NULL);
+	output_lost_save(o);
 	if (final) {
 		*final = o->st;
 		spool_stats_get(o->spool, &final->spool);   /* the thread has ended */
 	}
 	output_free(o);
+}
+
+void output_drain(struct output *o, uint32_t timeout_ms)
+{
+	uint64_t deadline = output_now_ms(CLOCK_MONOTONIC) + timeout_ms;
+
+	for (;;) {
+		bool done;
+
+		pthread_mutex_lock(&o->mu);
+		done = o->qlen == 0 && o->busy == 0 && o->st.spool.records == 0;
+		pthread_mutex_unlock(&o->mu);
+		if (done || output_now_ms(CLOCK_MONOTONIC) >= deadline)
+			return;
+		nanosleep(&(struct timespec){ 0, 10 * 1000000L }, NULL);
+	}
 }
 
 void output_stats_get(struct output *o, struct output_stats *out)

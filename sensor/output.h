@@ -15,6 +15,7 @@
 #ifndef ZW_OUTPUT_H
 #define ZW_OUTPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,7 +43,15 @@ struct output_stats {
 	uint64_t batches, send_failures, connects, connect_failures;
 	uint64_t heartbeats;
 	uint64_t down_since_s;            /* unix time Redis became unreachable, 0 = up */
+	bool connected;
+	uint64_t lost_unreported;         /* lost (dropped, corrupt in the spool), not yet
+					   * taken by output_lost_take; kept across restarts */
 	struct spool_stats spool;
+};
+
+/* Alerts lost since the last take: how many, first and last (unix us). */
+struct output_lost {
+	uint64_t count, first_us, last_us;
 };
 
 struct output;
@@ -50,11 +59,20 @@ struct output;
 /* Opens the spool (recovering what a previous run left) and starts the
  * thread.  NULL with a reason in err. */
 struct output *output_start(const struct output_config *cfg, char *err, size_t errlen);
+/* Wait until the queue and the spool are delivered, or timeout_ms. */
+void output_drain(struct output *o, uint32_t timeout_ms);
 /* Stop: deliver what can be delivered within timeout_ms, spool the rest,
- * stop the thread, fill final (may be NULL), free. */
+ * stop the thread, fill final (may be NULL), free.  Losses not taken are
+ * kept in the spool directory (file "lost") for the next run to report. */
 void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *final);
 
-/* Queue one alert line (no newline).  Never blocks. */
+/* Take the count of lost alerts, to report them (health.h); 0 when none.
+ * The caller reports them only when the path is clear (connected, spool
+ * empty), so the report itself is not lost. */
+int output_lost_take(struct output *o, struct output_lost *out);
+
+/* Queue one alert line (no newline).  Never blocks: when the queue is full
+ * the alert is dropped and counted as lost. */
 void output_push(struct output *o, const char *json, size_t len, uint32_t sid, uint8_t severity,
 		 const char *alert_id);
 

@@ -151,6 +151,8 @@ static void stats_redis(struct jsonw *w, const struct output_stats *r)
 	jsonw_kv_u64(w, "connect_failures", r->connect_failures);
 	jsonw_kv_u64(w, "heartbeats", r->heartbeats);
 	jsonw_kv_u64(w, "down_since", r->down_since_s);
+	jsonw_kv_bool(w, "connected", r->connected);
+	jsonw_kv_u64(w, "lost_unreported", r->lost_unreported);
 	jsonw_key(w, "spool");
 	jsonw_obj_begin(w);
 	jsonw_kv_u64(w, "records", r->spool.records);

@@ -12,11 +12,8 @@
 # packet and byte counters; the final --stats line shows kernel_drops 0 and
 # capture.packets >= the packets tcpreplay sent.
 #
-# Kernel noise: IPv6 is disabled on both veth ends before they come up (no
-# router solicitations, MLD reports or DAD probes), and neither end has an
-# IPv4 address (no ARP replies), so nothing but tcpreplay's frames should be
-# on the link.  As a second guard, live flows that the offline replay does not
-# have are listed but ignored.
+# Kernel noise: see lib.bash.  As a second guard, live flows that the
+# offline replay does not have are listed but ignored.
 #
 # The captures were picked for this: Ethernet link type, no snaplen-truncated
 # frames (tcpreplay can only send the captured bytes), no frame shorter than 60
@@ -30,6 +27,7 @@
 set -u
 
 . "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib.bash"
 
 captures=(
 	test-pcaps/ndpi/chrome.pcap
@@ -38,11 +36,7 @@ captures=(
 	test-pcaps/ndpi/hsrp0.pcap
 )
 
-skip() { echo "SKIP: $*"; exit 77; }
-[ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, veth, packet capture)"
-command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || skip "no 'ip netns' (install iproute2)"
-command -v tcpreplay >/dev/null || skip "no tcpreplay (install tcpreplay)"
-[ -x "$SENSOR" ] || skip "no sensor binary at $SENSOR (run make)"
+zw_live_require
 zw_need_jq
 
 ns=zwns$$
@@ -56,8 +50,7 @@ cleanup() {
 		kill -KILL "$sensor_pid" 2>/dev/null
 		wait "$sensor_pid" 2>/dev/null
 	fi
-	ip link del "$host_if" 2>/dev/null # also removes the peer
-	ip netns del "$ns" 2>/dev/null
+	zw_netns_down "$ns" "$host_if"
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -85,17 +78,7 @@ for c in "${captures[@]}"; do
 done
 
 # ---------------------------------------------------------------- network
-ip netns add "$ns" 2>"$tmp/err" || skip "cannot create a network namespace: $(cat "$tmp/err")"
-# `ip netns exec` needs / to be a mount point (not so in a plain chroot)
-ip netns exec "$ns" true 2>"$tmp/err" || skip "cannot run in a network namespace: $(cat "$tmp/err")"
-ip link add "$host_if" type veth peer name "$ns_if" netns "$ns" 2>"$tmp/err" ||
-	skip "cannot create a veth pair: $(cat "$tmp/err")"
-# Before the links come up: see "Kernel noise" above.  Written to /proc/sys
-# directly (no procps needed); no error if the kernel has no IPv6 at all.
-echo 1 2>/dev/null >"/proc/sys/net/ipv6/conf/$host_if/disable_ipv6"
-ip netns exec "$ns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$ns_if/disable_ipv6" 2>/dev/null
-ip link set "$host_if" mtu 9000 up || fail "cannot bring $host_if up"
-ip netns exec "$ns" ip link set "$ns_if" mtu 9000 up || fail "cannot bring $ns_if up"
+zw_netns_up "$ns" "$host_if" "$ns_if" "$tmp/err"
 
 # ---------------------------------------------------------------- sensor
 # `ip netns exec` execs the sensor, so $! is the sensor's pid.
@@ -103,22 +86,10 @@ ip netns exec "$ns" "$SENSOR" -i "$ns_if" --flows "$tmp/live.json" \
 	--stats "$tmp/stats.json" -w 2 </dev/null >"$tmp/sensor.out" 2>"$tmp/sensor.err" &
 sensor_pid=$!
 
-# Ready when a packet socket exists in the namespace (only the sensor opens one).
-ready=0
-for _ in $(seq 1 150); do
-	if ! kill -0 "$sensor_pid" 2>/dev/null; then
-		wait "$sensor_pid"
-		st=$?
-		sensor_pid=
-		fail "the sensor exited with status $st before capturing"
-	fi
-	if [ "$(ip netns exec "$ns" cat /proc/net/packet 2>/dev/null | wc -l)" -gt 1 ]; then
-		ready=1
-		break
-	fi
-	sleep 0.1
-done
-[ "$ready" -eq 1 ] || fail "the sensor opened no packet socket within 15 s"
+if ! zw_wait_capture "$ns" "$sensor_pid"; then
+	kill -0 "$sensor_pid" 2>/dev/null || { wait "$sensor_pid"; st=$?; sensor_pid=; fail "the sensor exited with status $st before capturing"; }
+	fail "the sensor opened no packet socket within 15 s"
+fi
 sleep 1 # let it finish starting (nDPI set-up, workers); frames queue meanwhile
 
 # ---------------------------------------------------------------- replay

@@ -3,8 +3,10 @@
 #  1. Redis down: the sensor spools its alerts and exits; started again with
 #     Redis up (and an empty capture), it delivers them all, once.
 #  2. A tiny spool (spool.max_size) with Redis down: the alerts that did not
-#     fit are counted exactly (redis.spool_dropped = alerts - spooled) and
-#     the ones that fit are delivered later.
+#     fit are counted exactly (redis.spool_dropped = alerts - spooled), the
+#     ones that fit are delivered later, and the loss is reported by one
+#     alerts_lost health alert with that exact count once Redis is back
+#     (by the next run: the count is kept in the spool directory).
 #  3. A wrong password: a clear AUTH error in the log, the replay goes on,
 #     alerts spool.
 # Exit: 0 pass, 1 fail, 77 skip.
@@ -18,10 +20,11 @@ zw_tmpdir redis-restart
 
 fail=0
 problem() { echo "FAIL: $*"; fail=1; }
-stream_ids() {
+stream_entries() {
 	zw_redis_cli --json XRANGE zw:alerts - + |
-		jq -r '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add | .alert_id'
+		jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
 }
+stream_ids() { stream_entries | jq -r '.alert_id'; }
 python3 tests/replay/pcapcat.py header test-pcaps/ndpi/tor.pcap >"$tmp/empty.pcap"
 REDIS_PORT=$(zw_free_port)
 url="redis://127.0.0.1:$REDIS_PORT"
@@ -58,9 +61,19 @@ dropped=$(jq -r 'select(.final) | .redis.spool_dropped' "$tmp/s2.json")
 zw_redis_start
 "$SENSOR" -q --sensor-id full-1 -r "$tmp/empty.pcap" "${common[@]}" --redis "$url" \
 	-o spool.dir="$tmp/spool2" 2>/dev/null || problem "run 2b failed"
-got=$(stream_ids | wc -l)
+stream_entries >"$tmp/e2"
+got=$(jq -r 'select(.json | fromjson | .health.condition != "alerts_lost") | .alert_id' "$tmp/e2" | wc -l)
 [ "$got" -eq "$spooled" ] || problem "delivered $got after the spool-full run, expected the $spooled spooled"
-echo "spool full: $n2 alerts, $spooled spooled and delivered later, $dropped dropped (counted)"
+# the loss, reported once the path was clear (by run 2b: run 2 never had Redis)
+jq -c '.json | fromjson | select(.event_type == "health") | .health' "$tmp/e2"
+lost=$(jq -r '.json | fromjson | select(.health.condition == "alerts_lost") | .health.count' "$tmp/e2")
+[ "$lost" = "$dropped" ] ||
+	problem "the alerts_lost health alert says '${lost//$'\n'/,}', expected one saying $dropped"
+[ ! -e "$tmp/spool2/lost" ] || problem "the reported loss is still kept in spool2/lost"
+jq -c '.json | fromjson' "$tmp/e2" >"$tmp/e2.json"
+python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/e2.json" ||
+	problem "stream entries fail the alert schema"
+echo "spool full: $n2 alerts, $spooled spooled and delivered later, $dropped dropped (counted and reported)"
 
 # 3. wrong password
 zw_redis_stop

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # SIGHUP reload during a replay.  zw-sensor reads one pcap stream from a pipe
 # that the test writes in three parts, changing the rules in between:
-#   rules v1: sid 9001 (Tor).                   part 1: tor.pcap
-#   reload to v2: sid 9002 (BitTorrent) only.   part 2: bittorrent.pcap
+#   rules v1: sid 9601 (Tor).                   part 1: tor.pcap
+#   reload to v2: sid 9602 (BitTorrent) only.   part 2: bittorrent.pcap
 #   reload to a broken file: rejected.          part 3: bt-dns.pcap
-# Expected: 9001 fires on part 1's Tor flows; 9002 fires on part 2's and
+# Expected: 9601 fires on part 1's Tor flows; 9602 fires on part 2's and
 # part 3's BitTorrent flows (the broken reload kept v2); the log names the
 # broken file and line; no flow is lost: the flow records equal those of the
 # three captures replayed one by one.
@@ -27,7 +27,7 @@ fail=0
 problem() { echo "FAIL: $*"; fail=1; }
 
 cat >"$rules/test.rules" <<'R'
-alert (sid:9001; severity:high; threat:unauthorized-software; msg:"v1 Tor"; protocol:Tor;)
+alert (sid:9601; severity:high; threat:unauthorized-software; msg:"v1 Tor"; protocol:Tor;)
 R
 
 mkfifo "$tmp/pipe"
@@ -50,7 +50,7 @@ python3 tests/replay/pcapcat.py packets "$p1" >&3
 sleep 2   # part 1 read and dispatched before the rules change
 
 cat >"$rules/test.rules" <<'R'
-alert (sid:9002; severity:high; threat:unauthorized-software; msg:"v2 BitTorrent";
+alert (sid:9602; severity:high; threat:unauthorized-software; msg:"v2 BitTorrent";
        protocol:BitTorrent;)
 R
 kill -HUP "$pid"
@@ -59,7 +59,7 @@ python3 tests/replay/pcapcat.py packets "$p2" >&3
 wait_log "reloaded: 1 rules" || problem "no 'reloaded' log line after the first SIGHUP"
 sleep 2
 
-printf 'alert (sid:9003; severity:high; msg:"broken" protocol:Tor;)\n' >"$rules/test.rules"
+printf 'alert (sid:9603; severity:high; msg:"broken" protocol:Tor;)\n' >"$rules/test.rules"
 kill -HUP "$pid"
 sleep 0.5
 python3 tests/replay/pcapcat.py packets "$p3" >&3
@@ -72,10 +72,10 @@ echo "--- sensor log"
 grep -E "reload|rules" "$tmp/log"
 
 count() { jq -r --argjson s "$1" "select(.alert.signature_id == \$s) | .app_proto" "$tmp/alerts" | sort | uniq -c | tr '\n' ' '; }
-n9001=$(jq --argjson s 9001 'select(.alert.signature_id == $s)' -c "$tmp/alerts" | wc -l)
-n9002=$(jq --argjson s 9002 'select(.alert.signature_id == $s)' -c "$tmp/alerts" | wc -l)
-n9003=$(jq --argjson s 9003 'select(.alert.signature_id == $s)' -c "$tmp/alerts" | wc -l)
-echo "--- alerts: 9001: $(count 9001); 9002: $(count 9002); 9003: $n9003"
+n9601=$(jq --argjson s 9601 'select(.alert.signature_id == $s)' -c "$tmp/alerts" | wc -l)
+n9602=$(jq --argjson s 9602 'select(.alert.signature_id == $s)' -c "$tmp/alerts" | wc -l)
+n9603=$(jq --argjson s 9603 'select(.alert.signature_id == $s)' -c "$tmp/alerts" | wc -l)
+echo "--- alerts: 9601: $(count 9601); 9602: $(count 9602); 9603: $n9603"
 
 # What each part should raise, from the flows of each capture on its own.
 tor_flows=$("$SENSOR" -q -r "$p1" --flows - | jq -r 'select(.ndpi.app == "Tor" or .ndpi.master == "Tor")' -c | wc -l)
@@ -83,11 +83,11 @@ bt2=$("$SENSOR" -q -r "$p2" --flows - | jq -c 'select(.ndpi.app == "BitTorrent" 
 bt3=$("$SENSOR" -q -r "$p3" --flows - | jq -c 'select(.ndpi.app == "BitTorrent" or .ndpi.master == "BitTorrent")' | wc -l)
 [ "$tor_flows" -gt 0 ] && [ "$bt2" -gt 0 ] && [ "$bt3" -gt 0 ] ||
 	problem "test captures lost their classification (Tor $tor_flows, BitTorrent $bt2 + $bt3)"
-[ "$n9001" -eq "$tor_flows" ] ||
-	problem "sid 9001 (v1) fired $n9001 times, expected once per Tor flow of part 1 ($tor_flows)"
-[ "$n9002" -eq $((bt2 + bt3)) ] ||
-	problem "sid 9002 (v2) fired $n9002 times, expected $bt2 (part 2) + $bt3 (part 3, after the broken reload)"
-[ "$n9003" -eq 0 ] || problem "the broken rule 9003 fired"
+[ "$n9601" -eq "$tor_flows" ] ||
+	problem "sid 9601 (v1) fired $n9601 times, expected once per Tor flow of part 1 ($tor_flows)"
+[ "$n9602" -eq $((bt2 + bt3)) ] ||
+	problem "sid 9602 (v2) fired $n9602 times, expected $bt2 (part 2) + $bt3 (part 3, after the broken reload)"
+[ "$n9603" -eq 0 ] || problem "the broken rule 9603 fired"
 
 # No flow lost: the same flows as the three parts replayed one by one.
 key='[.src_ip, .src_port, .dest_ip, .dest_port, .proto, .app_proto, .flow.pkts_toserver, .flow.pkts_toclient] | @tsv'

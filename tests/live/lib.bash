@@ -1,0 +1,54 @@
+# Shared by tests/live/*.sh: a network namespace holding one end of a veth
+# pair, for zw-sensor -i to capture what tcpreplay sends into the other end.
+#
+#   . "$(dirname "$0")/lib.bash"        (after ../lib.sh; defines skip)
+#   zw_live_require                      exit 77 unless root, ip netns, tcpreplay, the sensor
+#   zw_netns_up NS HOST_IF NS_IF ERRFILE create both (exit 77 when the kernel refuses)
+#   zw_netns_down NS HOST_IF             remove them (no error if gone)
+#   zw_wait_capture NS PID               0 once PID opened a packet socket in NS
+#                                        (within 15 s), 1 if it exited or never did
+#
+# Kernel noise: IPv6 is disabled on both veth ends before they come up (no
+# router solicitations, MLD reports or DAD probes), and neither end has an
+# IPv4 address (no ARP replies), so nothing but tcpreplay's frames should be
+# on the link.
+
+skip() { echo "SKIP: $*"; exit 77; }
+
+zw_live_require() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, veth, packet capture)"
+	command -v ip >/dev/null && ip netns list >/dev/null 2>&1 || skip "no 'ip netns' (install iproute2)"
+	command -v tcpreplay >/dev/null || skip "no tcpreplay (install tcpreplay)"
+	[ -x "$SENSOR" ] || skip "no sensor binary at $SENSOR (run make)"
+}
+
+zw_netns_up() {
+	local ns=$1 host_if=$2 ns_if=$3 err=$4
+	ip netns add "$ns" 2>"$err" || skip "cannot create a network namespace: $(cat "$err")"
+	# `ip netns exec` needs / to be a mount point (not so in a plain chroot)
+	ip netns exec "$ns" true 2>"$err" || skip "cannot run in a network namespace: $(cat "$err")"
+	ip link add "$host_if" type veth peer name "$ns_if" netns "$ns" 2>"$err" ||
+		skip "cannot create a veth pair: $(cat "$err")"
+	# before the links come up; no error if the kernel has no IPv6 at all
+	echo 1 2>/dev/null >"/proc/sys/net/ipv6/conf/$host_if/disable_ipv6"
+	ip netns exec "$ns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$ns_if/disable_ipv6" 2>/dev/null
+	ip link set "$host_if" mtu 9000 up 2>"$err" || { echo "FAIL: cannot bring $host_if up: $(cat "$err")"; exit 1; }
+	ip netns exec "$ns" ip link set "$ns_if" mtu 9000 up 2>"$err" ||
+		{ echo "FAIL: cannot bring $ns_if up: $(cat "$err")"; exit 1; }
+}
+
+zw_netns_down() {
+	ip link del "$2" 2>/dev/null # also removes the peer
+	ip netns del "$1" 2>/dev/null
+}
+
+# Ready when a packet socket exists in the namespace (only the sensor opens one).
+zw_wait_capture() {
+	local ns=$1 pid=$2
+	for _ in $(seq 1 150); do
+		kill -0 "$pid" 2>/dev/null || return 1
+		[ "$(ip netns exec "$ns" cat /proc/net/packet 2>/dev/null | wc -l)" -gt 1 ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
