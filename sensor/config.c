@@ -62,6 +62,8 @@ static const struct config_key config_keys[] = {
 	CK("redis.heartbeat_interval", CT_DURATION, redis_heartbeat_s, 1, 3600),
 	CK("redis.heartbeat_ttl", CT_DURATION, redis_heartbeat_ttl_s, 2, 86400),
 	CK("redis.queue_size", CT_SIZE, redis_queue_bytes, 1u << 20, 1u << 31),
+	CK("redis.flows", CT_BOOL, redis_flows, 0, 0),
+	CK("redis.flows_queue_size", CT_SIZE, redis_flows_queue_bytes, 1u << 20, 1u << 31),
 	CK("spool.dir", CT_STRING, spool_dir, 0, 0),
 	CK("spool.max_size", CT_SIZE, spool_max_bytes, 1u << 16, UINT64_C(1) << 40),
 	CK("spool.segment_size", CT_SIZE, spool_segment_bytes, 1u << 12, 1u << 30),
@@ -194,6 +196,7 @@ void config_init(struct config *cfg)
 	cfg->redis_heartbeat_s = 5;
 	cfg->redis_heartbeat_ttl_s = 30;
 	cfg->redis_queue_bytes = 64u << 20;
+	cfg->redis_flows_queue_bytes = 16u << 20;
 	cfg->spool_dir = strdup("/var/lib/zonewatch/spool");
 	cfg->spool_max_bytes = 1u << 30;
 	cfg->spool_segment_bytes = 16u << 20;

@@ -61,6 +61,8 @@ struct config {
 	uint64_t redis_maxlen, redis_batch;
 	uint64_t redis_connect_timeout_ms, redis_command_timeout_ms, redis_keepalive_s;
 	uint64_t redis_heartbeat_s, redis_heartbeat_ttl_s, redis_queue_bytes;
+	int redis_flows;                 /* flow records to <prefix>:flows too */
+	uint64_t redis_flows_queue_bytes;
 	char *spool_dir;
 	uint64_t spool_max_bytes, spool_segment_bytes;
 	char *spool_fsync;               /* none | segment | always */

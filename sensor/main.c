@@ -451,6 +451,7 @@ static void zw_stop_workers(struct pipeline *pl)
 		spent_ms = (zw_clock_us(CLOCK_MONOTONIC) - t0) / 1000u;
 		output_stop(pl->redis, spent_ms + 1000u < ZW_OUTPUT_STOP_MS ?
 			    (uint32_t)(ZW_OUTPUT_STOP_MS - spent_ms) : 1000u, &pl->redis_final);
+		sink_set_tee(&pl->flows, NULL, NULL);   /* the output is gone */
 		pl->redis = NULL;
 		pl->redis_stopped = true;
 	}
@@ -731,6 +732,12 @@ static void zw_emit_redis(void *ctx, const char *line, size_t len, const struct 
 	output_push(ctx, line, len, it->sid, it->severity, it->id);
 }
 
+/* flow records -> the Redis flows stream (redis.flows) */
+static void zw_tee_flows(void *ctx, const char *buf, size_t len)
+{
+	output_push_flows(ctx, buf, len);
+}
+
 static int zw_open_redis(struct pipeline *pl)
 {
 	const struct config *c = pl->cfg;
@@ -754,6 +761,7 @@ static int zw_open_redis(struct pipeline *pl)
 	oc.spool.fsync = !strcmp(c->spool_fsync, "none") ? SPOOL_FSYNC_NONE :
 			 !strcmp(c->spool_fsync, "always") ? SPOOL_FSYNC_ALWAYS : SPOOL_FSYNC_SEGMENT;
 	oc.queue_bytes = c->redis_queue_bytes;
+	oc.flows_queue_bytes = c->redis_flows ? c->redis_flows_queue_bytes : 0;
 	oc.batch = (uint32_t)c->redis_batch;
 	oc.heartbeat_s = (uint32_t)c->redis_heartbeat_s;
 	oc.heartbeat_ttl_s = (uint32_t)c->redis_heartbeat_ttl_s;
@@ -766,6 +774,10 @@ static int zw_open_redis(struct pipeline *pl)
 	stream_url_redacted(&oc.stream.url, shown, sizeof(shown));
 	log_info(&pl->log, "alerts to %s, stream %s:alerts, spool %s", shown, c->redis_prefix,
 		 c->spool_dir);
+	if (c->redis_flows) {
+		sink_set_tee(&pl->flows, zw_tee_flows, pl->redis);
+		log_info(&pl->log, "flow records to stream %s:flows (best effort)", c->redis_prefix);
+	}
 	return 0;
 }
 

@@ -47,6 +47,8 @@ struct output {
 	pthread_cond_t cond;
 	struct output_item **q;        /* ring */
 	size_t qcap, qhead, qlen, qbytes;
+	struct output_item **fq;       /* flow records: ring */
+	size_t fqcap, fqhead, fqlen, fqbytes;
 	uint64_t next_seq;
 	bool stopping;
 	uint64_t stop_deadline_ms;
@@ -182,6 +184,34 @@ void output_push(struct output *o, const char *json, size_t len, uint32_t sid, u
 	o->qlen++;
 	o->qbytes += len;
 	o->st.queued++;
+	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->mu);
+}
+
+void output_push_flows(struct output *o, const char *lines, size_t len)
+{
+	const char *p = lines, *end = lines + len;
+
+	pthread_mutex_lock(&o->mu);
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = (size_t)((nl ? nl : end) - p);
+		struct output_item *it;
+
+		if (n && (o->fqlen == o->fqcap || o->fqbytes + n > o->cfg.flows_queue_bytes ||
+			  !(it = malloc(sizeof(*it) + n)))) {
+			o->st.flows_dropped++;
+		} else if (n) {
+			memset(it, 0, sizeof(*it));
+			it->len = n;
+			memcpy(it->json, p, n);
+			o->fq[(o->fqhead + o->fqlen) % o->fqcap] = it;
+			o->fqlen++;
+			o->fqbytes += n;
+			o->st.flows_queued++;
+		}
+		p += n + 1;
+	}
 	pthread_cond_signal(&o->cond);
 	pthread_mutex_unlock(&o->mu);
 }
@@ -400,6 +430,42 @@ static void output_send_items(struct output *o, struct output_item **it, size_t 
 	pthread_mutex_unlock(&o->mu);
 }
 
+/* Send a batch of flow records (o->mu not held); what fails is dropped. */
+static void output_send_flows(struct output *o, struct stream_entry *e)
+{
+	struct output_item *it[OUTPUT_MAX_BATCH];
+	size_t n = 0;
+	int rc;
+
+	pthread_mutex_lock(&o->mu);
+	while (n < o->cfg.batch && o->fqlen) {
+		it[n] = o->fq[o->fqhead];
+		o->fqbytes -= it[n]->len;
+		o->fqhead = (o->fqhead + 1) % o->fqcap;
+		o->fqlen--;
+		n++;
+	}
+	pthread_mutex_unlock(&o->mu);
+	if (!n)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		memset(&e[i], 0, sizeof(e[i]));
+		e[i].json = it[i]->json;
+		e[i].len = it[i]->len;
+	}
+	rc = stream_send_plain(o->stream, "flows", e, n);
+	for (size_t i = 0; i < n; i++)
+		free(it[i]);
+	pthread_mutex_lock(&o->mu);
+	if (rc == 0)
+		o->st.flows_sent += n;
+	else
+		o->st.flows_dropped += n;
+	pthread_mutex_unlock(&o->mu);
+	if (rc < 0)
+		output_failed(o);
+}
+
 static void output_heartbeat(struct output *o)
 {
 	const char *fields[2 * OUTPUT_MAX_FIELDS + 1];
@@ -482,6 +548,9 @@ static void *output_main(void *arg)
 			o->st.connected = stream_connected(o->stream);
 			pthread_mutex_unlock(&o->mu);
 		}
+		/* flow records after the alerts, and only when no alert waits */
+		if (e && o->fq && stream_connected(o->stream) && ss.records == 0)
+			output_send_flows(o, e);
 		if (stream_connected(o->stream) && o->cfg.heartbeat_s && now >= next_beat) {
 			output_heartbeat(o);
 			next_beat = now + (uint64_t)o->cfg.heartbeat_s * 1000u;
@@ -491,12 +560,14 @@ static void *output_main(void *arg)
 			/* until the deadline, keep trying to deliver the spool,
 			 * reconnecting if need be; what is left stays spooled */
 			spool_stats_get(o->spool, &ss);
-			if (ss.records == 0 || output_now_ms(CLOCK_MONOTONIC) >= o->stop_deadline_ms) {
+			if ((ss.records == 0 && o->fqlen == 0) ||
+			    output_now_ms(CLOCK_MONOTONIC) >= o->stop_deadline_ms) {
 				pthread_mutex_unlock(&o->mu);
 				break;
 			}
 		}
-		if (o->qlen == 0 && (!o->stopping || !stream_connected(o->stream))) {
+		if (o->qlen == 0 && (o->fqlen == 0 || !stream_connected(o->stream)) &&
+		    (!o->stopping || !stream_connected(o->stream))) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000000L;
@@ -525,6 +596,12 @@ static void output_free(struct output *o)
 		o->qhead = (o->qhead + 1) % o->qcap;
 		o->qlen--;
 	}
+	while (o->fqlen) {
+		free(o->fq[o->fqhead]);
+		o->fqhead = (o->fqhead + 1) % o->fqcap;
+		o->fqlen--;
+	}
+	free(o->fq);
 	for (size_t i = 0; i < 2 * o->hb_pairs; i++)
 		free(o->hb[i]);
 	free(o->q);
@@ -558,8 +635,12 @@ struct output *output_start(const struct output_config *cfg, char *err, size_t e
 		o->cfg.retry_ms = 500;
 	o->qcap = 65536;
 	o->q = calloc(o->qcap, sizeof(*o->q));
+	if (cfg->flows_queue_bytes) {
+		o->fqcap = 65536;
+		o->fq = calloc(o->fqcap, sizeof(*o->fq));
+	}
 	o->stream = stream_new(&o->cfg.stream);
-	if (!o->q || !o->stream) {
+	if (!o->q || !o->stream || (cfg->flows_queue_bytes && !o->fq)) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -595,6 +676,7 @@ void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *fin
 	pthread_mutex_unlock(&o->mu);
 	pthread_join(o->thread, NULL);
 	output_lost_save(o);
+	o->st.flows_dropped += o->fqlen;   /* not delivered by the deadline */
 	if (final) {
 		*final = o->st;
 		spool_stats_get(o->spool, &final->spool);   /* the thread has ended */

@@ -29,6 +29,7 @@ struct output_config {
 	struct stream_config stream;
 	struct spool_config spool;
 	uint64_t queue_bytes;          /* memory queue cap */
+	uint64_t flows_queue_bytes;    /* flow records' queue cap; 0 = no flows stream */
 	uint32_t batch;                /* entries per MULTI/EXEC */
 	uint32_t retry_ms;             /* first reconnect delay; doubles to 8x */
 	uint32_t heartbeat_s, heartbeat_ttl_s;
@@ -42,6 +43,7 @@ struct output_stats {
 	uint64_t skipped;                 /* already in Redis after a reconnect */
 	uint64_t batches, send_failures, connects, connect_failures;
 	uint64_t heartbeats;
+	uint64_t flows_queued, flows_sent, flows_dropped;   /* the flows stream: best effort */
 	uint64_t down_since_s;            /* unix time Redis became unreachable, 0 = up */
 	bool connected;
 	uint64_t lost_unreported;         /* lost (dropped, corrupt in the spool), not yet
@@ -75,6 +77,11 @@ int output_lost_take(struct output *o, struct output_lost *out);
  * the alert is dropped and counted as lost. */
 void output_push(struct output *o, const char *json, size_t len, uint32_t sid, uint8_t severity,
 		 const char *alert_id);
+
+/* Queue flow records (whole lines, each ending in '\n') for the stream
+ * <prefix>:flows.  Best effort: never spooled; dropped and counted when the
+ * queue is full, when a send fails, or at exit.  Never blocks. */
+void output_push_flows(struct output *o, const char *lines, size_t len);
 
 /* Heartbeat fields (name/value pairs, copied), sent at the next beat. */
 void output_set_heartbeat(struct output *o, const char *const *fields, size_t npairs);

@@ -39,15 +39,23 @@ void sink_close(struct sink *s)
 	pthread_mutex_destroy(&s->mu);
 }
 
+void sink_set_tee(struct sink *s, sink_tee_fn fn, void *ctx)
+{
+	s->tee = fn;
+	s->tee_ctx = ctx;
+}
+
 int sink_write(struct sink *s, const void *buf, size_t len)
 {
 	const char *p = buf;
 	int rc = 0;
 
-	if (s->fd < 0 || len == 0)
+	if (!sink_enabled(s) || len == 0)
 		return 0;
 	pthread_mutex_lock(&s->mu);
-	while (len > 0) {
+	if (s->tee)
+		s->tee(s->tee_ctx, buf, len);
+	while (s->fd >= 0 && len > 0) {
 		ssize_t n = write(s->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;

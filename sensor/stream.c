@@ -798,8 +798,10 @@ static int stream_xadd(struct stream *s, const char *key, size_t keylen, const s
 	STREAM_LIT("*");
 	STREAM_LIT("sensor");
 	STREAM_ARG(s->sensor_id, strlen(s->sensor_id));
-	STREAM_LIT("seq");
-	STREAM_ARG(seq, stream_u64(seq, sizeof(seq), e->seq));
+	if (e->seq) {
+		STREAM_LIT("seq");
+		STREAM_ARG(seq, stream_u64(seq, sizeof(seq), e->seq));
+	}
 	if (e->sid) {
 		STREAM_LIT("sid");
 		STREAM_ARG(sid, stream_u64(sid, sizeof(sid), e->sid));
@@ -819,19 +821,14 @@ static int stream_xadd(struct stream *s, const char *key, size_t keylen, const s
 	return stream_append(s, "XADD", n, argv, argvlen);
 }
 
-int stream_send(struct stream *s, const char *name, const struct stream_entry *e, size_t n)
+/* A batch's arguments are sane; its key <prefix>:<name> into key.  The
+ * key's length, or -1 with the reason kept (the connection untouched). */
+static int stream_batch_key(struct stream *s, const char *name, const struct stream_entry *e, size_t n,
+			    char *key, size_t keysize)
 {
-	char key[STREAM_KEY_MAX], lastseq[24], what[STREAM_KEY_MAX + 64];
-	const char *argv[4];
-	size_t argvlen[4], keylen, namelen = name ? strlen(name) : 0;
+	size_t namelen = name ? strlen(name) : 0;
 	uint64_t bytes = 0;
-	bool failed = false;
-	redisReply *r;
 
-	if (!s->ctx)
-		return stream_not_connected(s);
-	if (n == 0)
-		return 0;
 	if (namelen == 0 || namelen > STREAM_NAME_MAX) {
 		stream_seterr(s, "redis %s: stream name '%.64s' is empty or longer than %d bytes", s->addr,
 			      name ? name : "", STREAM_NAME_MAX);
@@ -849,7 +846,25 @@ int stream_send(struct stream *s, const char *name, const struct stream_entry *e
 			      n, bytes, STREAM_BATCH_MAX_BYTES >> 20);
 		return -1;
 	}
-	keylen = (size_t)snprintf(key, sizeof(key), "%s:%s", s->prefix, name);
+	return snprintf(key, keysize, "%s:%s", s->prefix, name);
+}
+
+int stream_send(struct stream *s, const char *name, const struct stream_entry *e, size_t n)
+{
+	char key[STREAM_KEY_MAX], lastseq[24], what[STREAM_KEY_MAX + 64];
+	const char *argv[4];
+	size_t argvlen[4], keylen;
+	int klen;
+	bool failed = false;
+	redisReply *r;
+
+	if (!s->ctx)
+		return stream_not_connected(s);
+	if (n == 0)
+		return 0;
+	if ((klen = stream_batch_key(s, name, e, n, key, sizeof(key))) < 0)
+		return -1;
+	keylen = (size_t)klen;
 	snprintf(what, sizeof(what), "MULTI/EXEC of %zu entries to %s", n, key);
 	stream_deadline_start(s);
 
@@ -922,6 +937,42 @@ int stream_send(struct stream *s, const char *name, const struct stream_entry *e
 		}
 	}
 	freeReplyObject(r);
+	if (failed) {
+		stream_disconnect(s);
+		return -1;
+	}
+	return 0;
+}
+
+int stream_send_plain(struct stream *s, const char *name, const struct stream_entry *e, size_t n)
+{
+	char key[STREAM_KEY_MAX], what[STREAM_KEY_MAX + 64];
+	size_t keylen;
+	int klen;
+	bool failed = false;
+	redisReply *r;
+
+	if (!s->ctx)
+		return stream_not_connected(s);
+	if (n == 0)
+		return 0;
+	if ((klen = stream_batch_key(s, name, e, n, key, sizeof(key))) < 0)
+		return -1;
+	keylen = (size_t)klen;
+	snprintf(what, sizeof(what), "%zu XADD to %s", n, key);
+	stream_deadline_start(s);
+	for (size_t i = 0; i < n; i++)
+		if (stream_xadd(s, key, keylen, &e[i]) < 0)
+			return -1;
+	if (stream_flush(s, what) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (stream_reply(s, what, &r) < 0)
+			return -1;
+		if (r->type == REDIS_REPLY_ERROR)
+			stream_note_error(s, &failed, r, "XADD");
+		freeReplyObject(r);
+	}
 	if (failed) {
 		stream_disconnect(s);
 		return -1;

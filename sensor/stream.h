@@ -111,6 +111,10 @@ int stream_last_seq(struct stream *s, uint64_t *seq);
  * or over 64-byte name, NULL json with len > 0, a batch over 64 MiB of
  * JSON) return -1 without touching the connection. */
 int stream_send(struct stream *s, const char *name, const struct stream_entry *e, size_t n);
+/* Best effort: the entries as pipelined XADDs to <prefix>:<name>, no
+ * transaction, no delivered mark, no seq field when seq is 0 (flow
+ * records).  0, or -1 (some may have been added). */
+int stream_send_plain(struct stream *s, const char *name, const struct stream_entry *e, size_t n);
 
 /* Heartbeat: HSET <prefix>:sensor:<id> fields...; EXPIRE ttl_s;
  * ZADD <prefix>:sensors now_s <id>, pipelined.  fields: NULL-terminated

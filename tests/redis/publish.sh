@@ -3,7 +3,10 @@
 # the <prefix>:alerts stream must hold exactly the lines of FILE, in order,
 # each entry's json field equal to its line and its sensor/sid/severity/
 # alert_id fields equal to the alert's; the heartbeat hash and the sensors
-# sorted set must exist.
+# sorted set must exist.  Then the optional flows stream: with
+# redis.flows=true, <prefix>:flows holds the --flows file's records (as a
+# set: workers write them in their own order), each once; without it, no
+# flows stream.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 
@@ -53,6 +56,28 @@ ttl=$(zw_redis_cli TTL zw:sensor:pub-1)
 [ "$ttl" -gt 0 ] 2>/dev/null || problem "heartbeat hash has no TTL ($ttl)"
 [ -n "$(zw_redis_cli ZSCORE zw:sensors pub-1)" ] || problem "pub-1 not in zw:sensors"
 
+[ "$(zw_redis_cli EXISTS zw:flows)" = 0 ] || problem "zw:flows exists although redis.flows is off"
 echo "stream: $n_stream entries, file: $n_file alerts; last_seq $last; heartbeat TTL $ttl s"
-[ "$fail" -eq 0 ] && echo "PASS: the stream holds the --alerts file, field by field"
+
+# the flows stream
+"$SENSOR" -q -w 2 --sensor-id pub-2 -r test-pcaps/ndpi/tor.pcap -r test-pcaps/ndpi/bittorrent.pcap \
+	--flows "$tmp/flows.json" --redis "redis://127.0.0.1:$REDIS_PORT/0" -o spool.dir="$tmp/spool2" \
+	-o redis.flows=true --stats "$tmp/stats2.json" 2>"$tmp/err2" ||
+	problem "zw-sensor with redis.flows failed: $(tail -3 "$tmp/err2")"
+zw_redis_cli --json XRANGE zw:flows - + |
+	jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add' >"$tmp/fentries.json"
+jq -r '.json' "$tmp/fentries.json" | sort >"$tmp/fstream"
+sort "$tmp/flows.json" >"$tmp/ffile"
+nf=$(wc -l <"$tmp/ffile")
+[ "$nf" -gt 10 ] || problem "only $nf flow records"
+cmp -s "$tmp/ffile" "$tmp/fstream" ||
+	problem "the flows stream ($(wc -l <"$tmp/fstream")) differs from the --flows file ($nf):
+$(diff "$tmp/ffile" "$tmp/fstream" | head -4 | cut -c1-200)"
+[ "$(jq -r 'select(.sensor != "pub-2" or has("seq"))' "$tmp/fentries.json" | wc -l)" -eq 0 ] ||
+	problem "flows entries without sensor pub-2, or with a seq field"
+jq -c 'select(.final) | .redis | {flows_queued, flows_sent, flows_dropped}' "$tmp/stats2.json"
+[ "$(jq -r 'select(.final) | .redis.flows_sent' "$tmp/stats2.json")" = "$nf" ] ||
+	problem "stats flows_sent is not $nf"
+echo "flows stream: $nf records, the same as the --flows file"
+[ "$fail" -eq 0 ] && echo "PASS: the stream holds the --alerts file, field by field; the flows stream the --flows file"
 exit "$fail"

@@ -539,6 +539,20 @@ static void test_send_readback(struct srv *a)
 		CHECK(stream_send(s, "flows", more, 1) == 0, "send a flow: %s", stream_error(s));
 		CHECK(cli_num(a, "XLEN zw:flows") == 1 && cli_num(a, "XLEN zw:alerts") == 5, "zw:flows has 1");
 		CHECK(stream_last_seq(s, &last) == 0 && last == 6, "last_seq 6 (%" PRIu64 ")", last);
+		/* best effort, no transaction, no seq field, no delivered mark */
+		make_entries(more, jb, 2, 0);
+		more[0].sid = more[1].sid = 0;
+		more[0].severity = more[1].severity = 0;
+		more[0].alert_id[0] = more[1].alert_id[0] = '\0';
+		more[0].json = more[1].json = "{\"flow\":1}";
+		more[0].len = more[1].len = 10;
+		more[0].seq = more[1].seq = 0;
+		CHECK(stream_send_plain(s, "flows", more, 2) == 0, "plain send of 2 flows: %s", stream_error(s));
+		CHECK(cli_num(a, "XLEN zw:flows") == 3, "zw:flows has 3");
+		CHECK(cli(a, out, sizeof(out), "XREVRANGE zw:flows + - COUNT 1") == 0 && !strstr(out, "seq") &&
+		      strstr(out, "sensor") && strstr(out, "json"), "a plain entry: sensor and json only: %s", out);
+		CHECK(stream_last_seq(s, &last) == 0 && last == 6, "the delivered mark is untouched");
+		CHECK(stream_send_plain(s, "", more, 1) == -1 && stream_connected(s), "plain: empty name refused");
 	}
 
 	/* bad arguments: refused, connection kept */
