@@ -3,7 +3,9 @@
 # the npm registry: scripts/geoip-setup.sh), build zw-sensor, replay every
 # bundled capture (test-pcaps/) with the shipped rules (signatures/) on a test
 # site whose zones map the captures' addresses (tests/replay/conf/zones.conf),
-# and show the flows and alerts found.  Safe to run again.
+# publish the alerts to a private redis-server (loopback, a free port, its
+# data in demo-out/redis, stopped at the end), and show the flows, the
+# alerts and the Redis stream.  Safe to run again.
 #
 #   scripts/demo.sh            output in demo-out/
 set -eu
@@ -16,7 +18,18 @@ if ! sh scripts/geoip-setup.sh "$geoip"; then
 fi
 make -j2 >/dev/null
 out=demo-out
-mkdir -p "$out"
+rm -rf "$out/redis" "$out/spool"
+mkdir -p "$out/redis"
+
+# a private Redis for the alert stream (doc/redis.md)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/$out/redis" --save "" --appendonly yes \
+	--daemonize yes --pidfile "$PWD/$out/redis/redis.pid" --logfile "$PWD/$out/redis/redis.log"
+trap 'redis-cli -p "$port" shutdown nosave >/dev/null 2>&1 || true' EXIT
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	redis-cli -p "$port" ping >/dev/null 2>&1 && break
+	sleep 0.2
+done
 
 captures=$(ls test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng test-pcaps/attacks/*.pcap \
 	test-pcaps/attacks/*.pcapng 2>/dev/null)
@@ -29,6 +42,7 @@ echo "== replaying $(echo "$captures" | wc -l) captures from test-pcaps/ with 2 
 ./bin/zw-sensor -w 2 "$@" -c tests/replay/conf/zones.conf --sensor-id demo \
 	-o geoip.country_db="$geoip/geo-whois-asn-country.mmdb" -o geoip.asn_db="$geoip/asn.mmdb" \
 	--rules signatures --alerts "$out/alerts.json" \
+	--redis "redis://127.0.0.1:$port" -o spool.dir="$out/spool" \
 	--flows "$out/flows.json" --stats "$out/stats.json" || true
 
 echo
@@ -65,8 +79,17 @@ echo
 echo "-- one alert in full --"
 jq -c 'select(.alert.signature_id == 2001 and .app_proto == "TLS.Tor")' "$out/alerts.json" | head -1 | jq .
 echo
+echo "== Redis (private redis-server on 127.0.0.1:$port)"
+echo "-- stream zw:alerts: $(redis-cli -p "$port" XLEN zw:alerts) entries ($(wc -l <"$out/alerts.json") in the file) --"
+echo "-- its first entry's fields (json: the alert line) --"
+redis-cli -p "$port" --json XRANGE zw:alerts - + COUNT 1 |
+	jq -c '.[0][1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add | .json |= .[0:80] + "…"'
+echo "-- heartbeat hash zw:sensor:demo (TTL $(redis-cli -p "$port" TTL zw:sensor:demo) s) --"
+redis-cli -p "$port" --json HGETALL zw:sensor:demo | jq -c .
+echo
 echo "-- sensor statistics --"
 jq -c '{packets: .capture.packets, decoded: .decoder.ok, flows: .flows.created,
 	records: .flows.records, alerts: .alerts.written, thresholded: .alerts.thresholded,
-	flow_memory_kib: (.memory.flow_tables / 1024 | floor)}' \
+	flow_memory_kib: (.memory.flow_tables / 1024 | floor),
+	redis_sent: .redis.sent, redis_lost: (.redis.queue_dropped + .redis.spool_dropped)}' \
 	"$out/stats.json" | tail -1
