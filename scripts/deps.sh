@@ -9,8 +9,9 @@ set -eu
 
 RUN_PKGS="build-essential pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev redis-server"
 # tests and benchmarks: ndpiReader (the reference peer), replay into veth,
-# JSON tools (and the alert schema validator), fuzzing with clang/libFuzzer, peak-RSS timing, static analysis
-TEST_PKGS="libndpi-bin tcpreplay tcpdump iproute2 jq python3 python3-jsonschema clang libclang-rt-14-dev time procps cppcheck"
+# JSON tools (and the alert schema validator), fuzzing with clang/libFuzzer, peak-RSS timing, static analysis,
+# encrypted transport to Redis (tests/redis/tls.sh: a throwaway CA, stunnel with mutual TLS, spiped)
+TEST_PKGS="libndpi-bin tcpreplay tcpdump iproute2 jq python3 python3-jsonschema clang libclang-rt-14-dev time procps cppcheck openssl stunnel4 spiped"
 
 pkgs="$RUN_PKGS"
 [ "${1:-}" = "--run" ] || pkgs="$RUN_PKGS $TEST_PKGS"
