@@ -161,6 +161,7 @@ struct health_state {
 struct health {
 	struct health_config cfg;
 	char *sensor_id;
+	const struct log *log;
 	health_emit_fn emit;
 	void *ctx;
 	struct health_state st[HEALTH_NCONDS];
@@ -172,7 +173,7 @@ struct health {
 };
 
 struct health *health_new(const struct health_config *cfg, const char *sensor_id,
-			  health_emit_fn emit, void *ctx)
+			  const struct log *lg, health_emit_fn emit, void *ctx)
 {
 	struct health *h = calloc(1, sizeof(*h));
 
@@ -186,6 +187,7 @@ struct health *health_new(const struct health_config *cfg, const char *sensor_id
 	h->cfg = *cfg;
 	if (!h->cfg.drop_window_s)
 		h->cfg.drop_window_s = 10;
+	h->log = lg;
 	h->emit = emit;
 	h->ctx = ctx;
 	return h;
@@ -210,7 +212,15 @@ static bool health_send(struct health *h, enum health_cond c, bool cleared, uint
 		.detail = detail,
 	};
 
-	return health_emit_event(&e, h->emit, h->ctx) == 0;
+	if (health_emit_event(&e, h->emit, h->ctx) < 0)
+		return false;
+	if (h->log && cleared)
+		log_info(h->log, "health: %s cleared (sid %u)%s%s", health_conds[c].name, health_sid(c),
+			 detail ? ": " : "", detail ? detail : "");
+	else if (h->log)
+		log_warn(h->log, "health: %s (sid %u)%s%s", health_conds[c].name, health_sid(c),
+			 detail ? ": " : "", detail ? detail : "");
+	return true;
 }
 
 static void health_check_drops(struct health *h, const struct health_sample *s)

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "jsonw.h"
+#include "log.h"
 
 #define HEALTH_SID_MIN 9000u   /* sids 9000-9099 are reserved for these */
 #define HEALTH_SID_MAX 9099u
@@ -84,8 +85,9 @@ typedef int (*health_emit_fn)(void *ctx, const char *line, size_t len, uint32_t 
 
 struct health;
 
+/* lg (may be NULL): each alert is also logged, raised as a warning. */
 struct health *health_new(const struct health_config *cfg, const char *sensor_id,
-			  health_emit_fn emit, void *ctx);
+			  const struct log *lg, health_emit_fn emit, void *ctx);
 void health_free(struct health *h);
 
 void health_check(struct health *h, const struct health_sample *s);

@@ -805,7 +805,7 @@ static int zw_open_outputs(struct pipeline *pl)
 		};
 		pl->alerts = alertq_new((unsigned)c->workers, &pl->alerts_out,
 					pl->redis ? zw_emit_redis : NULL, pl->redis);
-		pl->health = health_new(&hc, c->sensor_id, zw_emit_health, pl);
+		pl->health = health_new(&hc, c->sensor_id, &pl->log, zw_emit_health, pl);
 		if (!pl->alerts || !pl->health) {
 			log_error(&pl->log, "out of memory");
 			return -1;

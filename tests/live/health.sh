@@ -127,6 +127,8 @@ grep -E 'error' "$tmp/sensor.err" | head -3
 jq -e -s 'any(.[]; .health.condition == "capture_stopped" and (.health.detail // "" | startswith("the capture failed")))' \
 	"$tmp/alerts.json" >/dev/null || problem "no capture_stopped alert naming the capture error"
 grep -q -E 'Sanitizer|runtime error:' "$tmp/sensor.err" && problem "sanitizer report from the sensor"
+grep -q 'warning: health: capture_drops (sid 9001): ' "$tmp/sensor.err" || problem "no log line for the capture_drops alert"
+grep -q 'info: health: redis_unreachable cleared (sid 9004)' "$tmp/sensor.err" || problem "no log line for the cleared redis_unreachable"
 
 echo "-- checks"
 jq -c 'select(.event_type == "health") | [.alert.signature_id, .health.condition, .health.state,

@@ -78,7 +78,7 @@ static struct health_sample at(uint64_t sec)
 static void test_drops(FILE *copy)
 {
 	struct sink_lines out = { .copy = copy };
-	struct health *h = health_new(&cfg, "city-01", collect, &out);
+	struct health *h = health_new(&cfg, "city-01", NULL, collect, &out);
 	struct health_sample s = at(0);
 
 	health_check(h, &s);                       /* the window starts */
@@ -126,7 +126,7 @@ static void test_drops(FILE *copy)
 static void test_idle(FILE *copy)
 {
 	struct sink_lines out = { .copy = copy };
-	struct health *h = health_new(&cfg, "city-01", collect, &out);
+	struct health *h = health_new(&cfg, "city-01", NULL, collect, &out);
 	struct health_sample s = at(0);
 
 	s.packets = 10;
@@ -169,7 +169,7 @@ static void test_idle(FILE *copy)
 static void test_spool_redis(FILE *copy)
 {
 	struct sink_lines out = { .copy = copy };
-	struct health *h = health_new(&cfg, "city-01", collect, &out);
+	struct health *h = health_new(&cfg, "city-01", NULL, collect, &out);
 	struct health_sample s = at(0);
 
 	s.live = false;                             /* both apply to replay too */
