@@ -436,6 +436,10 @@ static int zw_start_workers(struct pipeline *pl)
  * (deliver or spool), write the final statistics. */
 static void zw_stop_workers(struct pipeline *pl)
 {
+	/* capture is over: the alerts of the flows still open (often a burst)
+	 * may wait for room in the output's queue rather than be dropped */
+	if (pl->redis)
+		output_set_wait_when_full(pl->redis, true);
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_push_end(pl->workers[i], pl->live ? zw_clock_us(CLOCK_REALTIME) : pl->last_ts_us);
 	for (unsigned i = 0; i < pl->nworkers; i++)
@@ -761,6 +765,7 @@ static int zw_open_redis(struct pipeline *pl)
 	oc.spool.fsync = !strcmp(c->spool_fsync, "none") ? SPOOL_FSYNC_NONE :
 			 !strcmp(c->spool_fsync, "always") ? SPOOL_FSYNC_ALWAYS : SPOOL_FSYNC_SEGMENT;
 	oc.queue_bytes = c->redis_queue_bytes;
+	oc.wait_when_full = !pl->live;   /* replay: wait for Redis or the spool, lose nothing */
 	oc.flows_queue_bytes = c->redis_flows ? c->redis_flows_queue_bytes : 0;
 	oc.batch = (uint32_t)c->redis_batch;
 	oc.heartbeat_s = (uint32_t)c->redis_heartbeat_s;

@@ -44,7 +44,8 @@ struct output {
 	pthread_t thread;
 
 	pthread_mutex_t mu;            /* guards everything below */
-	pthread_cond_t cond;
+	pthread_cond_t cond;           /* to the thread: work to do */
+	pthread_cond_t room;           /* to producers: the queue has room */
 	struct output_item **q;        /* ring */
 	size_t qcap, qhead, qlen, qbytes;
 	struct output_item **fq;       /* flow records: ring */
@@ -167,6 +168,11 @@ void output_push(struct output *o, const char *json, size_t len, uint32_t sid, u
 	struct output_item *it;
 
 	pthread_mutex_lock(&o->mu);
+	while (o->cfg.wait_when_full && !o->stopping && len <= o->cfg.queue_bytes &&
+	       (o->qlen == o->qcap || o->qbytes + len > o->cfg.queue_bytes)) {
+		o->st.queue_waits++;
+		pthread_cond_wait(&o->room, &o->mu);
+	}
 	if (o->qlen == o->qcap || o->qbytes + len > o->cfg.queue_bytes ||
 	    !(it = malloc(sizeof(*it) + len))) {
 		o->st.queue_dropped++;
@@ -185,6 +191,13 @@ void output_push(struct output *o, const char *json, size_t len, uint32_t sid, u
 	o->qbytes += len;
 	o->st.queued++;
 	pthread_cond_signal(&o->cond);
+	pthread_mutex_unlock(&o->mu);
+}
+
+void output_set_wait_when_full(struct output *o, bool on)
+{
+	pthread_mutex_lock(&o->mu);
+	o->cfg.wait_when_full = on;
 	pthread_mutex_unlock(&o->mu);
 }
 
@@ -245,6 +258,8 @@ static size_t output_take(struct output *o, struct output_item **out, size_t max
 		o->qlen--;
 		n++;
 	}
+	if (n)
+		pthread_cond_broadcast(&o->room);
 	return n;
 }
 
@@ -566,8 +581,11 @@ static void *output_main(void *arg)
 				break;
 			}
 		}
-		if (o->qlen == 0 && (o->fqlen == 0 || !stream_connected(o->stream)) &&
-		    (!o->stopping || !stream_connected(o->stream))) {
+		/* sleep only when there is nothing to send now: an empty queue,
+		 * and no spool or flow records to deliver on a connection */
+		if (o->qlen == 0 &&
+		    (!stream_connected(o->stream) ||
+		     (o->fqlen == 0 && o->st.spool.records == 0 && !o->stopping))) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000000L;
@@ -608,6 +626,7 @@ static void output_free(struct output *o)
 	stream_free(o->stream);
 	spool_close(o->spool);
 	pthread_cond_destroy(&o->cond);
+	pthread_cond_destroy(&o->room);
 	pthread_mutex_destroy(&o->mu);
 	free(o);
 }
@@ -624,6 +643,7 @@ struct output *output_start(const struct output_config *cfg, char *err, size_t e
 	}
 	pthread_mutex_init(&o->mu, NULL);
 	pthread_cond_init(&o->cond, NULL);
+	pthread_cond_init(&o->room, NULL);
 	o->cfg = *cfg;
 	snprintf(o->prefix, sizeof(o->prefix), "%s", cfg->stream.prefix ? cfg->stream.prefix : "zw");
 	snprintf(o->sensor_id, sizeof(o->sensor_id), "%s", cfg->stream.sensor_id);
@@ -633,7 +653,8 @@ struct output *output_start(const struct output_config *cfg, char *err, size_t e
 		o->cfg.batch = o->cfg.batch ? OUTPUT_MAX_BATCH : 256;
 	if (!o->cfg.retry_ms)
 		o->cfg.retry_ms = 500;
-	o->qcap = 65536;
+	/* room for queue_bytes of alerts of 256 bytes or more */
+	o->qcap = o->cfg.queue_bytes / 256 > 65536 ? (size_t)(o->cfg.queue_bytes / 256) : 65536;
 	o->q = calloc(o->qcap, sizeof(*o->q));
 	if (cfg->flows_queue_bytes) {
 		o->fqcap = 65536;
@@ -673,6 +694,7 @@ void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *fin
 	o->stopping = true;
 	o->stop_deadline_ms = output_now_ms(CLOCK_MONOTONIC) + timeout_ms;
 	pthread_cond_signal(&o->cond);
+	pthread_cond_broadcast(&o->room);
 	pthread_mutex_unlock(&o->mu);
 	pthread_join(o->thread, NULL);
 	output_lost_save(o);

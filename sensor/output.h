@@ -29,6 +29,9 @@ struct output_config {
 	struct stream_config stream;
 	struct spool_config spool;
 	uint64_t queue_bytes;          /* memory queue cap */
+	bool wait_when_full;           /* offline input: output_push waits for room
+					* instead of dropping (capture loses nothing
+					* by waiting; live capture must not wait) */
 	uint64_t flows_queue_bytes;    /* flow records' queue cap; 0 = no flows stream */
 	uint32_t batch;                /* entries per MULTI/EXEC */
 	uint32_t retry_ms;             /* first reconnect delay; doubles to 8x */
@@ -38,6 +41,7 @@ struct output_config {
 
 struct output_stats {
 	uint64_t queued, queue_dropped;   /* into the memory queue / refused: full */
+	uint64_t queue_waits;             /* wait_when_full: a producer waited for room */
 	uint64_t sent;                    /* entries Redis acknowledged */
 	uint64_t spooled, spool_dropped;  /* appended to the spool / refused by it */
 	uint64_t skipped;                 /* already in Redis after a reconnect */
@@ -73,10 +77,15 @@ void output_stop(struct output *o, uint32_t timeout_ms, struct output_stats *fin
  * empty), so the report itself is not lost. */
 int output_lost_take(struct output *o, struct output_lost *out);
 
-/* Queue one alert line (no newline).  Never blocks: when the queue is full
- * the alert is dropped and counted as lost. */
+/* Queue one alert line (no newline).  When the queue is full the alert is
+ * dropped and counted as lost, or, with wait_when_full, the caller waits
+ * until the output thread has made room. */
 void output_push(struct output *o, const char *json, size_t len, uint32_t sid, uint8_t severity,
 		 const char *alert_id);
+
+/* Turn wait_when_full on or off (capture has ended: the alerts of the
+ * flows still open may wait for room). */
+void output_set_wait_when_full(struct output *o, bool on);
 
 /* Queue flow records (whole lines, each ending in '\n') for the stream
  * <prefix>:flows.  Best effort: never spooled; dropped and counted when the

@@ -153,6 +153,7 @@ static void stats_redis(struct jsonw *w, const struct output_stats *r)
 	jsonw_kv_u64(w, "down_since", r->down_since_s);
 	jsonw_kv_bool(w, "connected", r->connected);
 	jsonw_kv_u64(w, "lost_unreported", r->lost_unreported);
+	jsonw_kv_u64(w, "queue_waits", r->queue_waits);
 	jsonw_kv_u64(w, "flows_queued", r->flows_queued);
 	jsonw_kv_u64(w, "flows_sent", r->flows_sent);
 	jsonw_kv_u64(w, "flows_dropped", r->flows_dropped);
