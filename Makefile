@@ -6,8 +6,11 @@
 #   make asan       the same suite with AddressSanitizer + UBSan (own build dir)
 #   make fuzz       libFuzzer targets with clang (build-fuzz/)
 #   make fuzz-run   run each of them for FUZZ_SECONDS (30) from its corpus
-#   make bench      benchmarks against ndpiReader 4.2 (tests/bench/bench.sh) and
-#                   of indicator lists against nDPI's Patricia tree (bench-ioc.sh)
+#   make bench      benchmarks against ndpiReader 4.2 (tests/bench/bench.sh), of
+#                   indicator lists against nDPI's Patricia tree (bench-ioc.sh) and
+#                   of the Redis output against redis-benchmark (bench-redis.sh)
+#   make bench-live packet -> Redis stream latency, live capture (root; also run
+#                   by bench-redis.sh)
 #   make install    PREFIX=/usr/local DESTDIR=  (never overwrites a config)
 #
 # User CFLAGS add to the project's warnings, never remove them.
@@ -137,6 +140,7 @@ build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o $(LIB_OBJ)
 bench: all
 	BUILD=$(BUILD) tests/bench/bench.sh
 	BUILD=$(BUILD) tests/bench/bench-ioc.sh
+	BUILD=$(BUILD) tests/bench/bench-redis.sh
 
 bench-live: all
 	BUILD=$(BUILD) tests/bench/bench-live.sh

@@ -1,9 +1,12 @@
 # Shared by tests/live/*.sh: a network namespace holding one end of a veth
 # pair, for zw-sensor -i to capture what tcpreplay sends into the other end.
 #
-#   . "$(dirname "$0")/lib.bash"        (after ../lib.sh; defines skip)
+#   . "$(dirname "$0")/lib.bash"        (after ../lib.sh; defines skip unless
+#                                        the script has its own)
 #   zw_live_require                      exit 77 unless root, ip netns, tcpreplay, the sensor
-#   zw_netns_up NS HOST_IF NS_IF ERRFILE create both (exit 77 when the kernel refuses)
+#   zw_netns_up NS HOST_IF NS_IF ERRFILE [MTU]
+#                                        create both, up, MTU 9000 by default
+#                                        (exit 77 when the kernel refuses)
 #   zw_netns_down NS HOST_IF             remove them (no error if gone)
 #   zw_wait_capture NS PID               0 once PID opened a packet socket in NS
 #                                        (within 15 s), 1 if it exited or never did
@@ -13,7 +16,7 @@
 # IPv4 address (no ARP replies), so nothing but tcpreplay's frames should be
 # on the link.
 
-skip() { echo "SKIP: $*"; exit 77; }
+declare -F skip >/dev/null || skip() { echo "SKIP: $*"; exit 77; }
 
 zw_live_require() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespace, veth, packet capture)"
@@ -23,7 +26,7 @@ zw_live_require() {
 }
 
 zw_netns_up() {
-	local ns=$1 host_if=$2 ns_if=$3 err=$4
+	local ns=$1 host_if=$2 ns_if=$3 err=$4 mtu=${5:-9000}
 	ip netns add "$ns" 2>"$err" || skip "cannot create a network namespace: $(cat "$err")"
 	# `ip netns exec` needs / to be a mount point (not so in a plain chroot)
 	ip netns exec "$ns" true 2>"$err" || skip "cannot run in a network namespace: $(cat "$err")"
@@ -32,8 +35,8 @@ zw_netns_up() {
 	# before the links come up; no error if the kernel has no IPv6 at all
 	echo 1 2>/dev/null >"/proc/sys/net/ipv6/conf/$host_if/disable_ipv6"
 	ip netns exec "$ns" sh -c "echo 1 >/proc/sys/net/ipv6/conf/$ns_if/disable_ipv6" 2>/dev/null
-	ip link set "$host_if" mtu 9000 up 2>"$err" || { echo "FAIL: cannot bring $host_if up: $(cat "$err")"; exit 1; }
-	ip netns exec "$ns" ip link set "$ns_if" mtu 9000 up 2>"$err" ||
+	ip link set "$host_if" mtu "$mtu" up 2>"$err" || { echo "FAIL: cannot bring $host_if up: $(cat "$err")"; exit 1; }
+	ip netns exec "$ns" ip link set "$ns_if" mtu "$mtu" up 2>"$err" ||
 		{ echo "FAIL: cannot bring $ns_if up: $(cat "$err")"; exit 1; }
 }
 
