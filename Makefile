@@ -159,6 +159,8 @@ install: all
 	install -m 0644 signatures/*.rules signatures/README.md $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/
 	install -m 0644 signatures/lists/* $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists/
 	install -m 0644 doc/alert.schema.json $(DESTDIR)$(PREFIX)/share/zonewatch/
+	install -d $(DESTDIR)$(PREFIX)/share/zonewatch/examples
+	install -m 0644 doc/examples/*.conf $(DESTDIR)$(PREFIX)/share/zonewatch/examples/
 	@if [ -e $(DESTDIR)/etc/zonewatch/zw-sensor.conf ]; then \
 	  echo "keeping existing $(DESTDIR)/etc/zonewatch/zw-sensor.conf"; \
 	else install -m 0640 sensor/zw-sensor.conf.example $(DESTDIR)/etc/zonewatch/zw-sensor.conf; fi
