@@ -519,7 +519,7 @@ static void *output_main(void *arg)
 	for (;;) {
 		uint64_t now = output_now_ms(CLOCK_MONOTONIC);
 		struct spool_stats ss;
-		bool stopping, deadline;
+		bool stopping, deadline, more_spool;
 		size_t n;
 
 		if (!stream_connected(o->stream) && now >= next_try) {
@@ -535,9 +535,12 @@ static void *output_main(void *arg)
 		/* the spool first: order is the spool's, then the queue's; a few
 		 * batches per round, so the queue keeps draining into the spool
 		 * behind them */
-		for (int b = 0; b < 8 && e && stream_connected(o->stream); b++)
-			if (!output_send_spool(o, e))
+		more_spool = false;
+		for (int b = 0; b < 8 && e && stream_connected(o->stream); b++) {
+			more_spool = output_send_spool(o, e);
+			if (!more_spool)
 				break;
+		}
 		spool_stats_get(o->spool, &ss);
 		pthread_mutex_lock(&o->mu);
 		o->st.spool = ss;
@@ -581,11 +584,13 @@ static void *output_main(void *arg)
 				break;
 			}
 		}
-		/* sleep only when there is nothing to send now: an empty queue,
-		 * and no spool or flow records to deliver on a connection */
+		/* sleep unless there is something to send now: the queue, or on
+		 * a connection the spool (the last round sent a batch from it:
+		 * records it cannot read must not make this loop spin) or flow
+		 * records (only once no alert is spooled) */
 		if (o->qlen == 0 &&
 		    (!stream_connected(o->stream) ||
-		     (o->fqlen == 0 && o->st.spool.records == 0 && !o->stopping))) {
+		     (!more_spool && (o->fqlen == 0 || o->st.spool.records != 0)))) {
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
 			ts.tv_nsec += 100 * 1000000L;
