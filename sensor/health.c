@@ -241,12 +241,12 @@ static void health_check_drops(struct health *h, const struct health_sample *s)
 		snprintf(detail, sizeof(detail), "%llu of %llu packets dropped in %llu s",
 			 (unsigned long long)dd, (unsigned long long)dp,
 			 (unsigned long long)(s->mono_s - h->win_mono_s));
-		if (health_send(h, HEALTH_CAPTURE_DROPS, false, s->now_us, h->win_now_us, rate,
-				h->cfg.drop_rate, dd, detail)) {
-			st->raised = true;
-			st->since_us = h->win_now_us;
-			st->count = dd;
-		}
+		if (!health_send(h, HEALTH_CAPTURE_DROPS, false, s->now_us, h->win_now_us, rate,
+				 h->cfg.drop_rate, dd, detail))
+			return;   /* the same window is judged again */
+		st->raised = true;
+		st->since_us = h->win_now_us;
+		st->count = dd;
 	} else if (bad) {
 		st->count += dd;
 	} else if (st->raised) {

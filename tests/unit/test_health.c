@@ -87,10 +87,16 @@ static void test_drops(FILE *copy)
 	s.dropped = 5000;                           /* 5%, but the window is not over */
 	health_check(h, &s);
 	CHECK(out.n == 0, "nothing before the window ends (got %u)", out.n);
+	out.refuse = 1;                             /* the raise is refused once */
 	s = at(10);
 	s.packets = 100000;
 	s.dropped = 5000;
 	health_check(h, &s);
+	CHECK(out.n == 0, "a refused raise is not counted as sent");
+	s = at(10);
+	s.packets = 100000;
+	s.dropped = 5000;
+	health_check(h, &s);                        /* the same window, judged again */
 	CHECK(out.n == 1 && out.sid[0] == 9001 && out.severity[0] == 3, "5%% drops raise 9001 medium");
 	CHECK(has(&out, 0, "\"condition\":\"capture_drops\"") && has(&out, 0, "\"state\":\"raised\"") &&
 	      has(&out, 0, "\"value\":5") && has(&out, 0, "\"count\":5000") &&
