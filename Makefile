@@ -44,6 +44,8 @@ $(call need_pkg,libndpi,libndpi-dev)
 $(call need_pkg,libpcap,libpcap-dev)
 $(call need_pkg,libmaxminddb,libmaxminddb-dev)
 $(call need_pkg,hiredis,libhiredis-dev)
+$(call need_pkg,jansson,libjansson-dev)
+$(call need_pkg,sqlite3,libsqlite3-dev)
 endif
 
 # nDPI's headers are not -Wall clean: include them as system headers.
@@ -55,17 +57,29 @@ MMDB_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmaxminddb 2>/dev/null)
 MMDB_LIBS   := $(shell $(PKG_CONFIG) --libs libmaxminddb 2>/dev/null)
 HIREDIS_CFLAGS := $(shell $(PKG_CONFIG) --cflags hiredis 2>/dev/null)
 HIREDIS_LIBS   := $(shell $(PKG_CONFIG) --libs hiredis 2>/dev/null)
+JANSSON_CFLAGS := $(shell $(PKG_CONFIG) --cflags jansson 2>/dev/null)
+JANSSON_LIBS   := $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null)
+SQLITE_CFLAGS  := $(shell $(PKG_CONFIG) --cflags sqlite3 2>/dev/null)
+SQLITE_LIBS    := $(shell $(PKG_CONFIG) --libs sqlite3 2>/dev/null)
 
 ALL_CFLAGS := -std=gnu11 -pthread -D_GNU_SOURCE -DZW_VERSION='"$(VERSION)"' \
-              -Icommon -Isensor $(PCAP_CFLAGS) $(MMDB_CFLAGS) $(HIREDIS_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
+              -Icommon -Isensor -Icollector $(PCAP_CFLAGS) $(MMDB_CFLAGS) $(HIREDIS_CFLAGS) $(JANSSON_CFLAGS) \
+              $(SQLITE_CFLAGS) $(NDPI_CFLAGS) $(WARN) $(SAN_FLAGS) $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := -pthread $(SAN_FLAGS) $(LDFLAGS)
 LIBS := $(NDPI_LIBS) $(PCAP_LIBS) $(MMDB_LIBS) $(HIREDIS_LIBS) -lm
+COLLECTOR_LIBS := $(HIREDIS_LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 SENSOR_SRC := $(filter-out sensor/main.c,$(wildcard sensor/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
 SENSOR_OBJ := $(SENSOR_SRC:%.c=$(BUILD)/%.o)
 LIB_OBJ    := $(COMMON_OBJ) $(SENSOR_OBJ)
+# the collector's modules (collector/main.c is its program); tests and fuzz
+# targets link both sides
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
+COLLECTOR_OBJ := $(COLLECTOR_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ   := $(LIB_OBJ) $(COLLECTOR_OBJ)
+TEST_LIBS  := $(LIBS) $(JANSSON_LIBS) $(SQLITE_LIBS)
 
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 UNIT_BIN   := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -94,13 +108,13 @@ $(SENSOR_BIN): $(BUILD)/sensor/main.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(LIB_OBJ)
+$(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
-$(BUILD)/tests/fuzz_%-replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(LIB_OBJ)
+$(BUILD)/tests/fuzz_%-replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -134,8 +148,8 @@ fuzz-run: fuzz
 	  grep -E 'stat::number_of_executed_units' build-fuzz/$$name.log; rm -rf $$scratch; \
 	done
 
-build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o $(LIB_OBJ)
-	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(LIBS)
+build-fuzz/fuzz_%: build-fuzz/tests/fuzz/fuzz_%.o $(TEST_OBJ)
+	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $^ $(TEST_LIBS)
 
 bench: all
 	BUILD=$(BUILD) tests/bench/bench.sh
@@ -147,7 +161,7 @@ bench-live: all
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr \
-	  --suppress=missingIncludeSystem -Icommon -Isensor common sensor tools
+	  --suppress=missingIncludeSystem -Icommon -Isensor -Icollector common sensor collector tools
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zonewatch $(DESTDIR)/etc/zonewatch \

@@ -7,7 +7,7 @@
 #   scripts/deps.sh --run    only what building and running the sensor needs
 set -eu
 
-RUN_PKGS="build-essential pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev redis-server"
+RUN_PKGS="build-essential pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev libjansson-dev libsqlite3-dev redis-server"
 # tests and benchmarks: ndpiReader (the reference peer), replay into veth,
 # JSON tools (and the alert schema validator), fuzzing with clang/libFuzzer, peak-RSS timing, static analysis,
 # encrypted transport to Redis (tests/redis/tls.sh: a throwaway CA, stunnel with mutual TLS, spiped)
