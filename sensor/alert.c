@@ -151,12 +151,7 @@ int alert_format(struct jsonw *w, struct classify *c, const struct alert_event *
 
 	jsonw_key(w, "flow");
 	jsonw_obj_begin(w);
-	jsonw_kv_u64(w, "pkts_toserver", f->pkts[0]);
-	jsonw_kv_u64(w, "pkts_toclient", f->pkts[1]);
-	jsonw_kv_u64(w, "bytes_toserver", f->bytes[0]);
-	jsonw_kv_u64(w, "bytes_toclient", f->bytes[1]);
-	record_time(buf, sizeof(buf), f->first_us);
-	jsonw_kv_str(w, "start", buf);
+	record_flow_counts(w, f);
 	jsonw_obj_end(w);
 
 	alert_evidence(w, a);

@@ -131,18 +131,25 @@ static void record_ndpi(struct jsonw *w, struct classify *c, const struct flow_d
 	jsonw_obj_end(w);
 }
 
-static void record_counters(struct jsonw *w, const struct flow *f, enum flow_end reason)
+void record_flow_counts(struct jsonw *w, const struct flow *f)
 {
 	char ts[40];
 
-	jsonw_key(w, "flow");
-	jsonw_obj_begin(w);
 	jsonw_kv_u64(w, "pkts_toserver", f->pkts[0]);
 	jsonw_kv_u64(w, "pkts_toclient", f->pkts[1]);
 	jsonw_kv_u64(w, "bytes_toserver", f->bytes[0]);
 	jsonw_kv_u64(w, "bytes_toclient", f->bytes[1]);
 	record_time(ts, sizeof(ts), f->first_us);
 	jsonw_kv_str(w, "start", ts);
+}
+
+static void record_counters(struct jsonw *w, const struct flow *f, enum flow_end reason)
+{
+	char ts[40];
+
+	jsonw_key(w, "flow");
+	jsonw_obj_begin(w);
+	record_flow_counts(w, f);
 	record_time(ts, sizeof(ts), f->last_us);
 	jsonw_kv_str(w, "end", ts);
 	jsonw_kv_u64(w, "age", (f->last_us - f->first_us) / 1000000u);

@@ -37,6 +37,9 @@ void record_ndpi_names(struct jsonw *w, struct classify *c, const struct flow_dp
 /* "proto", "src_ip", "src_port", "dest_ip", "dest_port" (ports only for
  * TCP, UDP and SCTP) */
 void record_tuple(struct jsonw *w, const struct flow *f);
+/* The "flow" object's packet and byte counters and "start" (members only:
+ * the caller opens and closes the object), shared by records and alerts. */
+void record_flow_counts(struct jsonw *w, const struct flow *f);
 
 /* "key": {"key": "lgwan", "name": "LGWAN接続系"} */
 void record_zone(struct jsonw *w, const char *key, const struct zones *z, int idx);
