@@ -263,11 +263,19 @@ static size_t output_take(struct output *o, struct output_item **out, size_t max
 	return n;
 }
 
-static void output_log_down(struct output *o, const char *what)
+/* A connect or a send failed: count it (a field of o->st), note since when
+ * Redis is down, say why, drop the connection. */
+static void output_down(struct output *o, uint64_t *failures, const char *what)
 {
+	pthread_mutex_lock(&o->mu);
+	(*failures)++;
+	if (!o->st.down_since_s)
+		o->st.down_since_s = (uint64_t)time(NULL);
+	pthread_mutex_unlock(&o->mu);
 	if (o->cfg.log)
 		log_warn(o->cfg.log, "redis: %s: %s (alerts go to the spool)", what,
 			 stream_error(o->stream));
+	stream_disconnect(o->stream);
 }
 
 /* Connect, then forget what Redis already has. */
@@ -282,13 +290,7 @@ static void output_connect(struct output *o, uint64_t *last_seq)
 	o->st.connects++;
 	pthread_mutex_unlock(&o->mu);
 	if (stream_connect(o->stream) < 0 || stream_last_seq(o->stream, &seq) < 0) {
-		pthread_mutex_lock(&o->mu);
-		o->st.connect_failures++;
-		if (!o->st.down_since_s)
-			o->st.down_since_s = (uint64_t)time(NULL);
-		pthread_mutex_unlock(&o->mu);
-		output_log_down(o, "cannot connect");
-		stream_disconnect(o->stream);
+		output_down(o, &o->st.connect_failures, "cannot connect");
 		return;
 	}
 	*last_seq = seq;
@@ -311,13 +313,7 @@ static void output_connect(struct output *o, uint64_t *last_seq)
 
 static void output_failed(struct output *o)
 {
-	pthread_mutex_lock(&o->mu);
-	o->st.send_failures++;
-	if (!o->st.down_since_s)
-		o->st.down_since_s = (uint64_t)time(NULL);
-	pthread_mutex_unlock(&o->mu);
-	output_log_down(o, "send failed");
-	stream_disconnect(o->stream);
+	output_down(o, &o->st.send_failures, "send failed");
 }
 
 /* A spooled record: the fields sent beside the alert, then its line.
