@@ -821,14 +821,20 @@ static int stream_xadd(struct stream *s, const char *key, size_t keylen, const s
 	return stream_append(s, "XADD", n, argv, argvlen);
 }
 
-/* A batch's arguments are sane; its key <prefix>:<name> into key.  The
- * key's length, or -1 with the reason kept (the connection untouched). */
-static int stream_batch_key(struct stream *s, const char *name, const struct stream_entry *e, size_t n,
-			    char *key, size_t keysize)
+/* Before a batch is sent: connected, the arguments sane, its key
+ * <prefix>:<name> into key (*keylen), the call's deadline started.  1: go
+ * on; 0: nothing to send (n == 0); -1: not connected, or bad arguments (the
+ * reason kept, the connection untouched). */
+static int stream_batch_start(struct stream *s, const char *name, const struct stream_entry *e,
+			      size_t n, char *key, size_t keysize, size_t *keylen)
 {
 	size_t namelen = name ? strlen(name) : 0;
 	uint64_t bytes = 0;
 
+	if (!s->ctx)
+		return stream_not_connected(s);
+	if (n == 0)
+		return 0;
 	if (namelen == 0 || namelen > STREAM_NAME_MAX) {
 		stream_seterr(s, "redis %s: stream name '%.64s' is empty or longer than %d bytes", s->addr,
 			      name ? name : "", STREAM_NAME_MAX);
@@ -846,7 +852,9 @@ static int stream_batch_key(struct stream *s, const char *name, const struct str
 			      n, bytes, STREAM_BATCH_MAX_BYTES >> 20);
 		return -1;
 	}
-	return snprintf(key, keysize, "%s:%s", s->prefix, name);
+	*keylen = (size_t)snprintf(key, keysize, "%s:%s", s->prefix, name);
+	stream_deadline_start(s);
+	return 1;
 }
 
 int stream_send(struct stream *s, const char *name, const struct stream_entry *e, size_t n)
@@ -854,19 +862,13 @@ int stream_send(struct stream *s, const char *name, const struct stream_entry *e
 	char key[STREAM_KEY_MAX], lastseq[24], what[STREAM_KEY_MAX + 64];
 	const char *argv[4];
 	size_t argvlen[4], keylen;
-	int klen;
 	bool failed = false;
 	redisReply *r;
+	int rc;
 
-	if (!s->ctx)
-		return stream_not_connected(s);
-	if (n == 0)
-		return 0;
-	if ((klen = stream_batch_key(s, name, e, n, key, sizeof(key))) < 0)
-		return -1;
-	keylen = (size_t)klen;
+	if ((rc = stream_batch_start(s, name, e, n, key, sizeof(key), &keylen)) <= 0)
+		return rc;
 	snprintf(what, sizeof(what), "MULTI/EXEC of %zu entries to %s", n, key);
-	stream_deadline_start(s);
 
 	argv[0] = "MULTI";
 	argvlen[0] = 5;
@@ -948,19 +950,13 @@ int stream_send_plain(struct stream *s, const char *name, const struct stream_en
 {
 	char key[STREAM_KEY_MAX], what[STREAM_KEY_MAX + 64];
 	size_t keylen;
-	int klen;
 	bool failed = false;
 	redisReply *r;
+	int rc;
 
-	if (!s->ctx)
-		return stream_not_connected(s);
-	if (n == 0)
-		return 0;
-	if ((klen = stream_batch_key(s, name, e, n, key, sizeof(key))) < 0)
-		return -1;
-	keylen = (size_t)klen;
+	if ((rc = stream_batch_start(s, name, e, n, key, sizeof(key), &keylen)) <= 0)
+		return rc;
 	snprintf(what, sizeof(what), "%zu XADD to %s", n, key);
-	stream_deadline_start(s);
 	for (size_t i = 0; i < n; i++)
 		if (stream_xadd(s, key, keylen, &e[i]) < 0)
 			return -1;
