@@ -137,8 +137,7 @@ jq -c 'select(.event_type == "health")' "$tmp/alerts.json" >"$tmp/health.json"
 python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/health.json" ||
 	problem "health alerts fail the schema"
 
-zw_redis_cli --json XRANGE zw:alerts - + |
-	jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add' >"$tmp/entries"
+zw_stream_entries zw:alerts >"$tmp/entries" || problem "XRANGE zw:alerts failed"
 jq -r '.alert_id' "$tmp/entries" | sort >"$tmp/stream-ids"
 jq -r '.alert_id' "$tmp/alerts.json" | sort >"$tmp/file-ids"
 dups=$(uniq -d "$tmp/stream-ids" | wc -l)

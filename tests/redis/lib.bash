@@ -4,6 +4,8 @@
 #   zw_redis_start [extra redis-server args...]   sets REDIS_PORT, REDIS_PID
 #   zw_redis_stop                                 kill -9 (data persisted: AOF)
 #   zw_redis_cli ARGS...                          redis-cli on that server
+#   zw_stream_entries KEY                         the stream's entries, oldest first,
+#                                                 one JSON object (field: value) a line
 #
 # The server persists with appendonly yes / appendfsync always, so a kill -9
 # loses nothing that Redis acknowledged: what a production Redis for alerts
@@ -50,6 +52,13 @@ zw_redis_stop() {
 REDIS_AUTH=()
 zw_redis_cli() {
 	redis-cli -p "$REDIS_PORT" "${REDIS_AUTH[@]}" "$@"
+}
+
+# Non-zero when XRANGE or jq failed.
+zw_stream_entries() {
+	local out
+	out=$(zw_redis_cli --json XRANGE "$1" - +) || return 1
+	jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add' <<<"$out"
 }
 
 trap 'zw_redis_stop; [ -n "${ZW_KEEP_TMP:-}" ] || rm -rf "$tmp"' EXIT

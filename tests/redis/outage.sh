@@ -53,8 +53,7 @@ exec 3>&-
 wait "$pid" || problem "zw-sensor exited with status $?"
 
 grep -E "redis" "$tmp/log" | head -8
-zw_redis_cli --json XRANGE zw:alerts - + |
-	jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add' >"$tmp/entries"
+zw_stream_entries zw:alerts >"$tmp/entries" || problem "XRANGE zw:alerts failed"
 jq -r '.alert_id' "$tmp/entries" >"$tmp/stream-ids"
 jq -r '.seq' "$tmp/entries" | awk 'NR > 1 && $1 <= prev { n++ } { prev = $1 } END { exit n > 0 }' ||
 	problem "the stream's seq numbers do not increase"

@@ -26,10 +26,8 @@ zw_redis_start
 	-o redis.heartbeat_interval=1 -o redis.heartbeat_ttl=30 2>"$tmp/err" ||
 	problem "zw-sensor failed: $(tail -3 "$tmp/err")"
 
-zw_redis_cli --json XRANGE zw:alerts - + >"$tmp/xrange.json" || problem "XRANGE failed"
 # one line per entry: the fields as an object
-jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add' "$tmp/xrange.json" \
-	>"$tmp/entries.json"
+zw_stream_entries zw:alerts >"$tmp/entries.json" || problem "XRANGE failed"
 n_file=$(wc -l <"$tmp/alerts.json")
 n_stream=$(wc -l <"$tmp/entries.json")
 [ "$n_file" -gt 0 ] || problem "no alerts in the --alerts file"
@@ -64,8 +62,7 @@ echo "stream: $n_stream entries, file: $n_file alerts; last_seq $last; heartbeat
 	--flows "$tmp/flows.json" --redis "redis://127.0.0.1:$REDIS_PORT/0" -o spool.dir="$tmp/spool2" \
 	-o redis.flows=true --stats "$tmp/stats2.json" 2>"$tmp/err2" ||
 	problem "zw-sensor with redis.flows failed: $(tail -3 "$tmp/err2")"
-zw_redis_cli --json XRANGE zw:flows - + |
-	jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add' >"$tmp/fentries.json"
+zw_stream_entries zw:flows >"$tmp/fentries.json" || problem "XRANGE zw:flows failed"
 jq -r '.json' "$tmp/fentries.json" | sort >"$tmp/fstream"
 sort "$tmp/flows.json" >"$tmp/ffile"
 nf=$(wc -l <"$tmp/ffile")

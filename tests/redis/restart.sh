@@ -20,10 +20,7 @@ zw_tmpdir redis-restart
 
 fail=0
 problem() { echo "FAIL: $*"; fail=1; }
-stream_entries() {
-	zw_redis_cli --json XRANGE zw:alerts - + |
-		jq -c '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add'
-}
+stream_entries() { zw_stream_entries zw:alerts; }
 stream_ids() { stream_entries | jq -r '.alert_id'; }
 python3 tests/replay/pcapcat.py header test-pcaps/ndpi/tor.pcap >"$tmp/empty.pcap"
 REDIS_PORT=$(zw_free_port)

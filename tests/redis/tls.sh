@@ -282,9 +282,7 @@ wire_check() {
 # delivered PREFIX WHAT: the stream holds the alert ids of $tmp/WHAT.json, in order, once
 delivered() {
 	jq -r '.alert_id' "$tmp/$2.json" >"$tmp/file-ids"
-	zw_redis_cli --json XRANGE "$1:alerts" - + |
-		jq -r '.[] | .[1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add | .alert_id' \
-			>"$tmp/$2-stream-ids"
+	zw_stream_entries "$1:alerts" | jq -r '.alert_id' >"$tmp/$2-stream-ids"
 	local n_file n_stream dups
 	n_file=$(wc -l <"$tmp/file-ids")
 	n_stream=$(wc -l <"$tmp/$2-stream-ids")

@@ -99,6 +99,19 @@ static int t_put(struct spool *s, uint64_t seq, size_t len)
 	return spool_append(s, seq, b, len);
 }
 
+/* Open the spool, append records 0..n-1 of len bytes each, close it:
+ * true when every step worked (an open that fails is already a CHECK). */
+static bool t_write(const struct spool_config *c, unsigned n, size_t len)
+{
+	struct spool *s = t_open(c);
+	bool ok = s != NULL;
+
+	for (unsigned i = 0; s && i < n; i++)
+		ok &= t_put(s, i, len) == 0;
+	spool_close(s);
+	return ok;
+}
+
 /* Record n is seq with len bytes, intact. */
 static bool t_is(struct spool *s, size_t n, uint64_t seq, size_t len)
 {
@@ -468,12 +481,7 @@ static void test_truncated_tail(unsigned cut)
 	if (!t_mkdtemp(&d))
 		return;
 	struct spool_config c = t_cfg(d.path, 1 << 20, 1 << 20, SPOOL_FSYNC_NONE);
-	s = t_open(&c);
-	if (!s)
-		goto out;
-	for (unsigned i = 0; i < 5; i++)
-		ok &= t_put(s, i, 100) == 0;
-	spool_close(s);
+	ok = t_write(&c, 5, 100);
 	t_seg_path(path, sizeof(path), d.path, 1);
 	CHECK(ok && truncate(path, T_SEG_HDR + 5 * 120 - cut) == 0, "cut %u bytes", cut);
 
@@ -518,12 +526,7 @@ static void test_bitflip(enum t_damage what)
 	if (!t_mkdtemp(&d))
 		return;
 	struct spool_config c = t_cfg(d.path, 1 << 20, 1 << 20, SPOOL_FSYNC_NONE);
-	s = t_open(&c);
-	if (!s)
-		goto out;
-	for (unsigned i = 0; i < 5; i++)
-		ok &= t_put(s, i, 100) == 0;
-	spool_close(s);
+	ok = t_write(&c, 5, 100);
 	t_seg_path(path, sizeof(path), d.path, 1);
 	switch (what) {
 	case T_PAYLOAD: ok &= t_flip(path, rec2 + T_REC_HDR + 50, 0x10); break;
@@ -567,12 +570,7 @@ static void test_damage_edges(void)
 	if (!t_mkdtemp(&d))
 		return;
 	struct spool_config c = t_cfg(d.path, 1 << 20, 1 << 20, SPOOL_FSYNC_NONE);
-	s = t_open(&c);
-	if (!s)
-		goto out;
-	for (unsigned i = 0; i < 5; i++)
-		ok &= t_put(s, i, 100) == 0;
-	spool_close(s);
+	ok = t_write(&c, 5, 100);
 	t_seg_path(path, sizeof(path), d.path, 1);
 	CHECK(ok && t_flip(path, T_SEG_HDR + 4 * 120 + 30, 0x04), "last record damaged");
 	s = t_open(&c);
