@@ -273,8 +273,8 @@ static int zw_emit_health(void *ctx, const char *line, size_t len, uint32_t sid,
 	return 0;
 }
 
-/* The counters health.c judges, now. */
-static void zw_health_sample(struct pipeline *pl, struct health_sample *s)
+/* The counters health.c judges, now; os (may be NULL) gets the output's. */
+static void zw_health_sample(struct pipeline *pl, struct health_sample *s, struct output_stats *os_out)
 {
 	struct output_stats os;
 
@@ -293,6 +293,8 @@ static void zw_health_sample(struct pipeline *pl, struct health_sample *s)
 		s->redis_down_since_s = os.down_since_s;
 		s->spool_bytes = os.spool.bytes;
 		s->spool_max_bytes = pl->cfg->spool_max_bytes;
+		if (os_out)
+			*os_out = os;
 	}
 }
 
@@ -306,11 +308,10 @@ static void zw_health(struct pipeline *pl)
 
 	if (!pl->health)
 		return;
-	zw_health_sample(pl, &s);
+	zw_health_sample(pl, &s, &os);
 	health_check(pl->health, &s);
 	if (!pl->redis)
 		return;
-	output_stats_get(pl->redis, &os);
 	if (os.connected && os.spool.records == 0 && os.lost_unreported &&
 	    output_lost_take(pl->redis, &lost))
 		health_lost(pl->health, s.now_us, lost.count, lost.first_us, lost.last_us);
@@ -365,7 +366,7 @@ static int zw_run_source(struct pipeline *pl, struct capture *cap, struct zw_tim
 			log_error(&pl->log, "%s (packets before this point were processed)", err);
 			if (pl->live && pl->health) {
 				struct health_sample s;
-				zw_health_sample(pl, &s);
+				zw_health_sample(pl, &s, NULL);
 				health_capture_failed(pl->health, &s, err);
 			}
 			return -1;
