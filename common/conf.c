@@ -265,3 +265,90 @@ int conf_value_size(const char *value, uint64_t min, uint64_t max, uint64_t *out
 	static const uint64_t mult[] = { 1024, 1024, 1u << 20, 1u << 30 };
 	return conf_scaled(value, "kKMG", mult, min, max, out, "size", err, errlen);
 }
+
+int conf_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
+		       char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (end == value || errno || v < 0 || v > 100 || (*end && strcmp(end, "%"))) {
+		snprintf(err, errlen, "'%s' is not a percentage (0 to 100, e.g. 0.5%% or 50%%)", value);
+		return -1;
+	}
+	*out = (uint64_t)(v * 10000.0 + 0.5);
+	if (*out < lo || *out > hi) {
+		snprintf(err, errlen, "'%s' is out of range", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int conf_table_value(const struct conf_key *k, void *field, const char *value,
+			    char *err, size_t errlen)
+{
+	uint64_t v;
+	char *s;
+	int b;
+
+	switch (k->type) {
+	case CONF_STRING:
+		s = strdup(value);
+		if (!s) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = s;
+		return 0;
+	case CONF_BOOL:
+		if (conf_value_bool(value, &b, err, errlen) < 0)
+			return -1;
+		*(int *)field = b;
+		return 0;
+	case CONF_U64:
+		if (conf_value_u64(value, k->min, k->max, &v, err, errlen) < 0)
+			return -1;
+		break;
+	case CONF_DURATION:
+		if (conf_value_duration(value, k->min, k->max, &v, err, errlen) < 0)
+			return -1;
+		break;
+	case CONF_SIZE:
+		if (conf_value_size(value, k->min, k->max, &v, err, errlen) < 0)
+			return -1;
+		break;
+	case CONF_PERCENT:
+		if (conf_value_percent(value, k->min, k->max, &v, err, errlen) < 0)
+			return -1;
+		break;
+	default:
+		snprintf(err, errlen, "internal: key type %d", (int)k->type);
+		return -1;
+	}
+	*(uint64_t *)field = v;
+	return 0;
+}
+
+int conf_table_set(const struct conf_key *keys, size_t n, void *base, const char *key,
+		   const char *value, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(keys[i].key, key))
+			return conf_table_value(&keys[i], (char *)base + keys[i].offset, value,
+						err, errlen);
+	return 1;
+}
+
+void conf_table_fini(const struct conf_key *keys, size_t n, void *base)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (keys[i].type == CONF_STRING) {
+			char **p = (char **)(void *)((char *)base + keys[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	}
+}

@@ -43,4 +43,27 @@ int conf_value_duration(const char *value, uint64_t min_s, uint64_t max_s, uint6
 int conf_value_size(const char *value, uint64_t min, uint64_t max, uint64_t *out,
 		    char *err, size_t errlen);
 
+/* "0.5%", "0.5" or "50%": a percentage, kept in millionths (ppm), in [lo, hi]. */
+int conf_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
+		       char *err, size_t errlen);
+
+/* A program's keys as a table: each key's field in its settings struct (at
+ * offset from base), its type and range.  CONF_STRING fields are char *
+ * (strdup'd, the old value freed), CONF_BOOL int, the rest uint64_t. */
+enum conf_type { CONF_STRING, CONF_U64, CONF_BOOL, CONF_DURATION, CONF_SIZE, CONF_PERCENT };
+
+struct conf_key {
+	const char *key;
+	enum conf_type type;
+	size_t offset;
+	uint64_t min, max;
+};
+
+/* Set key from value in base.  0 set, -1 bad value (err says why), 1 key
+ * not in the table (err untouched). */
+int conf_table_set(const struct conf_key *keys, size_t n, void *base, const char *key,
+		   const char *value, char *err, size_t errlen);
+/* Free the table's CONF_STRING fields in base and set them to NULL. */
+void conf_table_fini(const struct conf_key *keys, size_t n, void *base);
+
 #endif

@@ -9,93 +9,63 @@
 
 #include "conf.h"
 
-enum config_type { CT_STRING, CT_U64, CT_BOOL, CT_DURATION, CT_SIZE, CT_PERCENT };
+#define CK(k, t, field, lo, hi) { k, CONF_##t, offsetof(struct config, field), lo, hi }
 
-struct config_key {
-	const char *key;
-	enum config_type type;
-	size_t offset;
-	uint64_t min, max;
+static const struct conf_key config_keys[] = {
+	CK("sensor.id", STRING, sensor_id, 0, 0),
+	CK("capture.interface", STRING, interface, 0, 0),
+	CK("capture.snaplen", U64, snaplen, 64, 262144),
+	CK("capture.buffer_size", SIZE, buffer_size, 1u << 20, 1u << 31),
+	CK("capture.promiscuous", BOOL, promisc, 0, 0),
+	CK("capture.filter", STRING, filter, 0, 0),
+	CK("workers.count", U64, workers, 1, CONFIG_MAX_WORKERS),
+	CK("workers.queue_size", SIZE, queue_size, 1u << 20, 1u << 30),
+	CK("flow.max_flows", U64, max_flows, 1, 100000000),
+	CK("flow.timeout.tcp", DURATION, timeout_s[FLOW_TCLASS_TCP], 1, 86400),
+	CK("flow.timeout.tcp_closed", DURATION, timeout_s[FLOW_TCLASS_TCP_CLOSED], 1, 86400),
+	CK("flow.timeout.udp", DURATION, timeout_s[FLOW_TCLASS_UDP], 1, 86400),
+	CK("flow.timeout.icmp", DURATION, timeout_s[FLOW_TCLASS_ICMP], 1, 86400),
+	CK("flow.timeout.other", DURATION, timeout_s[FLOW_TCLASS_OTHER], 1, 86400),
+	CK("flow.active_timeout", DURATION, active_timeout_s, 0, 86400),
+	CK("output.flows", STRING, flows_path, 0, 0),
+	CK("output.stats", STRING, stats_path, 0, 0),
+	CK("output.stats_interval", DURATION, stats_interval_s, 0, 86400),
+	CK("privileges.user", STRING, user, 0, 0),
+	CK("rules.dir", STRING, rules_dir, 0, 0),
+	CK("output.alerts", STRING, alerts_path, 0, 0),
+	CK("geoip.country_db", STRING, geo_country, 0, 0),
+	CK("geoip.asn_db", STRING, geo_asn, 0, 0),
+	CK("ndpi.protocols_file", STRING, protos_file, 0, 0),
+	CK("ndpi.categories_file", STRING, categories_file, 0, 0),
+	CK("ndpi.risky_domains_file", STRING, risky_domains_file, 0, 0),
+	CK("ndpi.malicious_ja3_file", STRING, malicious_ja3_file, 0, 0),
+	CK("ndpi.malicious_sha1_file", STRING, malicious_sha1_file, 0, 0),
+	CK("site.sanitizing_gateways", STRING, gateways, 0, 0),
+	CK("site.proxies", STRING, proxies, 0, 0),
+	CK("site.dns_resolvers", STRING, resolvers, 0, 0),
+	CK("output.redis", STRING, redis_url, 0, 0),
+	CK("redis.prefix", STRING, redis_prefix, 0, 0),
+	CK("redis.maxlen", U64, redis_maxlen, 0, 1000000000),
+	CK("redis.batch", U64, redis_batch, 1, 4096),
+	CK("redis.connect_timeout_ms", U64, redis_connect_timeout_ms, 10, 600000),
+	CK("redis.command_timeout_ms", U64, redis_command_timeout_ms, 10, 600000),
+	CK("redis.keepalive", DURATION, redis_keepalive_s, 0, 3600),
+	CK("redis.heartbeat_interval", DURATION, redis_heartbeat_s, 1, 3600),
+	CK("redis.heartbeat_ttl", DURATION, redis_heartbeat_ttl_s, 2, 86400),
+	CK("redis.queue_size", SIZE, redis_queue_bytes, 1u << 20, 1u << 31),
+	CK("redis.flows", BOOL, redis_flows, 0, 0),
+	CK("redis.flows_queue_size", SIZE, redis_flows_queue_bytes, 1u << 20, 1u << 31),
+	CK("spool.dir", STRING, spool_dir, 0, 0),
+	CK("spool.max_size", SIZE, spool_max_bytes, 1u << 16, UINT64_C(1) << 40),
+	CK("spool.segment_size", SIZE, spool_segment_bytes, 1u << 12, 1u << 30),
+	CK("spool.fsync", STRING, spool_fsync, 0, 0),
+	CK("health.drop_rate", PERCENT, health_drop_ppm, 0, 1000000),
+	CK("health.drop_min", U64, health_drop_min, 0, UINT64_C(1) << 40),
+	CK("health.drop_window", DURATION, health_drop_window_s, 1, 3600),
+	CK("health.capture_idle", DURATION, health_capture_idle_s, 0, 86400),
+	CK("health.spool_threshold", PERCENT, health_spool_ppm, 0, 1000000),
+	CK("health.redis_down", DURATION, health_redis_down_s, 0, 86400),
 };
-
-#define CK(k, t, field, lo, hi) { k, t, offsetof(struct config, field), lo, hi }
-
-static const struct config_key config_keys[] = {
-	CK("sensor.id", CT_STRING, sensor_id, 0, 0),
-	CK("capture.interface", CT_STRING, interface, 0, 0),
-	CK("capture.snaplen", CT_U64, snaplen, 64, 262144),
-	CK("capture.buffer_size", CT_SIZE, buffer_size, 1u << 20, 1u << 31),
-	CK("capture.promiscuous", CT_BOOL, promisc, 0, 0),
-	CK("capture.filter", CT_STRING, filter, 0, 0),
-	CK("workers.count", CT_U64, workers, 1, CONFIG_MAX_WORKERS),
-	CK("workers.queue_size", CT_SIZE, queue_size, 1u << 20, 1u << 30),
-	CK("flow.max_flows", CT_U64, max_flows, 1, 100000000),
-	CK("flow.timeout.tcp", CT_DURATION, timeout_s[FLOW_TCLASS_TCP], 1, 86400),
-	CK("flow.timeout.tcp_closed", CT_DURATION, timeout_s[FLOW_TCLASS_TCP_CLOSED], 1, 86400),
-	CK("flow.timeout.udp", CT_DURATION, timeout_s[FLOW_TCLASS_UDP], 1, 86400),
-	CK("flow.timeout.icmp", CT_DURATION, timeout_s[FLOW_TCLASS_ICMP], 1, 86400),
-	CK("flow.timeout.other", CT_DURATION, timeout_s[FLOW_TCLASS_OTHER], 1, 86400),
-	CK("flow.active_timeout", CT_DURATION, active_timeout_s, 0, 86400),
-	CK("output.flows", CT_STRING, flows_path, 0, 0),
-	CK("output.stats", CT_STRING, stats_path, 0, 0),
-	CK("output.stats_interval", CT_DURATION, stats_interval_s, 0, 86400),
-	CK("privileges.user", CT_STRING, user, 0, 0),
-	CK("rules.dir", CT_STRING, rules_dir, 0, 0),
-	CK("output.alerts", CT_STRING, alerts_path, 0, 0),
-	CK("geoip.country_db", CT_STRING, geo_country, 0, 0),
-	CK("geoip.asn_db", CT_STRING, geo_asn, 0, 0),
-	CK("ndpi.protocols_file", CT_STRING, protos_file, 0, 0),
-	CK("ndpi.categories_file", CT_STRING, categories_file, 0, 0),
-	CK("ndpi.risky_domains_file", CT_STRING, risky_domains_file, 0, 0),
-	CK("ndpi.malicious_ja3_file", CT_STRING, malicious_ja3_file, 0, 0),
-	CK("ndpi.malicious_sha1_file", CT_STRING, malicious_sha1_file, 0, 0),
-	CK("site.sanitizing_gateways", CT_STRING, gateways, 0, 0),
-	CK("site.proxies", CT_STRING, proxies, 0, 0),
-	CK("site.dns_resolvers", CT_STRING, resolvers, 0, 0),
-	CK("output.redis", CT_STRING, redis_url, 0, 0),
-	CK("redis.prefix", CT_STRING, redis_prefix, 0, 0),
-	CK("redis.maxlen", CT_U64, redis_maxlen, 0, 1000000000),
-	CK("redis.batch", CT_U64, redis_batch, 1, 4096),
-	CK("redis.connect_timeout_ms", CT_U64, redis_connect_timeout_ms, 10, 600000),
-	CK("redis.command_timeout_ms", CT_U64, redis_command_timeout_ms, 10, 600000),
-	CK("redis.keepalive", CT_DURATION, redis_keepalive_s, 0, 3600),
-	CK("redis.heartbeat_interval", CT_DURATION, redis_heartbeat_s, 1, 3600),
-	CK("redis.heartbeat_ttl", CT_DURATION, redis_heartbeat_ttl_s, 2, 86400),
-	CK("redis.queue_size", CT_SIZE, redis_queue_bytes, 1u << 20, 1u << 31),
-	CK("redis.flows", CT_BOOL, redis_flows, 0, 0),
-	CK("redis.flows_queue_size", CT_SIZE, redis_flows_queue_bytes, 1u << 20, 1u << 31),
-	CK("spool.dir", CT_STRING, spool_dir, 0, 0),
-	CK("spool.max_size", CT_SIZE, spool_max_bytes, 1u << 16, UINT64_C(1) << 40),
-	CK("spool.segment_size", CT_SIZE, spool_segment_bytes, 1u << 12, 1u << 30),
-	CK("spool.fsync", CT_STRING, spool_fsync, 0, 0),
-	CK("health.drop_rate", CT_PERCENT, health_drop_ppm, 0, 1000000),
-	CK("health.drop_min", CT_U64, health_drop_min, 0, UINT64_C(1) << 40),
-	CK("health.drop_window", CT_DURATION, health_drop_window_s, 1, 3600),
-	CK("health.capture_idle", CT_DURATION, health_capture_idle_s, 0, 86400),
-	CK("health.spool_threshold", CT_PERCENT, health_spool_ppm, 0, 1000000),
-	CK("health.redis_down", CT_DURATION, health_redis_down_s, 0, 86400),
-};
-
-/* "0.5%", "0.5" or "50%": percent, kept in millionths (ppm) in [lo, hi]. */
-static int config_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
-				char *err, size_t errlen)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(value, &end);
-	if (end == value || errno || v < 0 || v > 100 || (*end && strcmp(end, "%"))) {
-		snprintf(err, errlen, "'%s' is not a percentage (0 to 100, e.g. 0.5%% or 50%%)", value);
-		return -1;
-	}
-	*out = (uint64_t)(v * 10000.0 + 0.5);
-	if (*out < lo || *out > hi) {
-		snprintf(err, errlen, "'%s' is out of range", value);
-		return -1;
-	}
-	return 0;
-}
 
 static void config_pairs_free(struct config_pair *p)
 {
@@ -211,13 +181,7 @@ void config_init(struct config *cfg)
 
 void config_fini(struct config *cfg)
 {
-	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
-		if (config_keys[i].type == CT_STRING) {
-			char **p = (char **)(void *)((char *)cfg + config_keys[i].offset);
-			free(*p);
-			*p = NULL;
-		}
-	}
+	conf_table_fini(config_keys, sizeof(config_keys) / sizeof(config_keys[0]), cfg);
 	for (unsigned i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	cfg->nfiles = 0;
@@ -234,50 +198,10 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
 
 	if (rc <= 0)
 		return rc;
-	for (size_t i = 0; i < sizeof(config_keys) / sizeof(config_keys[0]); i++) {
-		const struct config_key *k = &config_keys[i];
-		void *field = (char *)cfg + k->offset;
-		uint64_t v;
-		int b;
-
-		if (strcmp(k->key, key))
-			continue;
-		switch (k->type) {
-		case CT_STRING: {
-			char *s = strdup(value);
-			if (!s) {
-				snprintf(err, errlen, "out of memory");
-				return -1;
-			}
-			free(*(char **)field);
-			*(char **)field = s;
-			return 0;
-		}
-		case CT_BOOL:
-			if (conf_value_bool(value, &b, err, errlen) < 0)
-				return -1;
-			*(int *)field = b;
-			return 0;
-		case CT_U64:
-			if (conf_value_u64(value, k->min, k->max, &v, err, errlen) < 0)
-				return -1;
-			break;
-		case CT_DURATION:
-			if (conf_value_duration(value, k->min, k->max, &v, err, errlen) < 0)
-				return -1;
-			break;
-		case CT_SIZE:
-			if (conf_value_size(value, k->min, k->max, &v, err, errlen) < 0)
-				return -1;
-			break;
-		case CT_PERCENT:
-			if (config_value_percent(value, k->min, k->max, &v, err, errlen) < 0)
-				return -1;
-			break;
-		}
-		*(uint64_t *)field = v;
-		return 0;
-	}
+	rc = conf_table_set(config_keys, sizeof(config_keys) / sizeof(config_keys[0]), cfg, key,
+			    value, err, errlen);
+	if (rc <= 0)
+		return rc;
 	snprintf(err, errlen, "unknown key '%s'", key);
 	return -1;
 }

@@ -747,10 +747,10 @@ static int zw_open_redis(struct pipeline *pl)
 {
 	const struct config *c = pl->cfg;
 	struct output_config oc;
-	char err[1024], shown[STREAM_MAX_URL];
+	char err[1024], shown[RLINK_MAX_URL];
 
 	memset(&oc, 0, sizeof(oc));
-	if (stream_url_parse(c->redis_url, &oc.stream.url, err, sizeof(err)) < 0) {
+	if (rlink_url_parse(c->redis_url, &oc.stream.url, err, sizeof(err)) < 0) {
 		log_error(&pl->log, "output.redis: %s", err);
 		return -1;
 	}
@@ -777,7 +777,7 @@ static int zw_open_redis(struct pipeline *pl)
 		log_error(&pl->log, "%s", err);
 		return -1;
 	}
-	stream_url_redacted(&oc.stream.url, shown, sizeof(shown));
+	rlink_url_redacted(&oc.stream.url, shown, sizeof(shown));
 	log_info(&pl->log, "alerts to %s, stream %s:alerts, spool %s", shown, c->redis_prefix,
 		 c->spool_dir);
 	if (c->redis_flows) {

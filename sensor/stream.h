@@ -1,7 +1,7 @@
 /*
- * stream — the Redis connection of the sensor's output thread: hiredis 0.14
- * (no TLS, no RESP3), the only file that includes it.  Synchronous, with
- * connect and command timeouts; one struct stream per thread.  The process
+ * stream — the sensor output thread's Redis side: alert batches into the
+ * stream exactly once, and the heartbeat, over an rlink (common/rlink.h:
+ * the connection, hiredis 0.14).  One struct stream per thread.  The process
  * must ignore SIGPIPE (main.c does): hiredis 0.14 writes with write(2).
  * stream_error's pointer stays valid until the next call on the stream.
  *
@@ -28,39 +28,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define STREAM_MAX_URL 1024
+#include "rlink.h"
 
-/* Accepted (the scheme in any case):
- *   redis://[[user]:password@]host[:port][/db]
- *   unix://[[user]:password@]/absolute/path[?db=N]
- * host: a name or IPv4 address ([A-Za-z0-9._-]), or an IPv6 address in
- * brackets ([::1]; no zone).  port: 1-65535, default 6379.  db: 0-1000000,
- * default 0 ("/" alone is 0); a unix URL takes it as ?db=N (the only
- * parameter).  user and password are percent-decoded (%40 is '@'; encode
- * '@' ':' '/' '?' '#' '%' and spaces); ":password@" is AUTH password,
- * "user:password@" is AUTH user password (Redis 6 ACL); the password may not
- * be empty, and "word@" without ':' is refused as ambiguous.  The user info
- * ends at the last '@' (redis://) or at the "@/" before the socket path
- * (unix://), so an unencoded '@' '/' '?' '#' in a password still parses.
- * The socket path is taken as is (no decoding), at most 107 bytes.  No
- * rediss:// (hiredis 0.14 has no TLS), no query on redis:// URLs. */
-struct stream_url {
-	char host[256];          /* "" for unix sockets */
-	int port;                /* 6379 by default */
-	char path[512];          /* unix socket path, "" for TCP */
-	char user[128];          /* "" = no ACL user (AUTH password only) */
-	char password[256];      /* "" = no AUTH */
-	int db;                  /* SELECT, 0 by default */
-};
-
-/* 0, or -1 with a reason (which part is wrong) in err (may be NULL); the
- * reason never quotes the password. */
-int stream_url_parse(const char *url, struct stream_url *out, char *err, size_t errlen);
-/* The URL with the password replaced by "***", for logs. */
-void stream_url_redacted(const struct stream_url *u, char *buf, size_t len);
-
+/* The URL (rlink.h): rlink_url_parse, rlink_url_redacted. */
 struct stream_config {
-	struct stream_url url;
+	struct rlink_url url;
 	const char *prefix;      /* "zw" */
 	const char *sensor_id;
 	uint64_t maxlen;         /* MAXLEN ~ for the streams; 0 = no trimming */
@@ -122,8 +94,5 @@ int stream_send_plain(struct stream *s, const char *name, const struct stream_en
  * -1 (a Redis error: disconnected; a name without a value: not). */
 int stream_heartbeat(struct stream *s, const char *const *fields, uint32_t ttl_s,
 		     uint64_t now_s);
-
-/* hiredis's version (of the headers built against), "0.14.1". */
-const char *stream_lib_version(void);
 
 #endif

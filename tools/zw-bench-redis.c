@@ -292,7 +292,7 @@ static void bench_report(const struct bench *b, const struct bench_phase *ph)
 	fflush(stdout);
 }
 
-static void bench_config(const struct bench *b, struct output_config *oc, const struct stream_url *url,
+static void bench_config(const struct bench *b, struct output_config *oc, const struct rlink_url *url,
 			 bool quiet)
 {
 	memset(oc, 0, sizeof(*oc));
@@ -317,7 +317,7 @@ static void bench_config(const struct bench *b, struct output_config *oc, const 
 }
 
 /* One phase: start an output on url, push (unless push is false), wait. */
-static int bench_phase_run(struct bench *b, const struct stream_url *url, struct bench_phase *ph,
+static int bench_phase_run(struct bench *b, const struct rlink_url *url, struct bench_phase *ph,
 			   bool push, bool spooling)
 {
 	struct output_config oc;
@@ -414,10 +414,10 @@ static int bench_number(const char *arg, uint64_t min, uint64_t max, uint64_t *o
 int main(int argc, char **argv)
 {
 	struct bench *b = calloc(1, sizeof(*b));
-	char tmpdir[] = "/tmp/zw-bench-redis.XXXXXX", err[256], shown[STREAM_MAX_URL], alert_id[33];
+	char tmpdir[] = "/tmp/zw-bench-redis.XXXXXX", err[256], shown[RLINK_MAX_URL], alert_id[33];
 	char down_url[64];
 	const char *dir = NULL;
-	struct stream_url url, down;
+	struct rlink_url url, down;
 	struct bench_phase fill = { .name = "spool-fill" }, drain = { .name = "spool-drain" },
 			   direct = { .name = "direct" };
 	struct timespec ts;
@@ -529,7 +529,7 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (stream_url_parse(b->url, &url, err, sizeof(err)) < 0) {
+	if (rlink_url_parse(b->url, &url, err, sizeof(err)) < 0) {
 		fprintf(stderr, "zw-bench-redis: -u: %s\n", err);
 		goto usage;
 	}
@@ -545,7 +545,7 @@ int main(int argc, char **argv)
 	snprintf(b->spool_dir, sizeof(b->spool_dir), "%s/spool", dir ? dir : tmpdir);
 	signal(SIGPIPE, SIG_IGN);   /* stream.h: hiredis 0.14 writes with write(2) */
 
-	stream_url_redacted(&url, shown, sizeof(shown));
+	rlink_url_redacted(&url, shown, sizeof(shown));
 	printf("redis: mode %s, %u alerts of %u bytes, batch %u, %s, to %s (stream %s:alerts), "
 	       "spool %s (fsync %s)\n", b->mode == BENCH_DIRECT ? "direct" : "spool", b->n, b->bytes,
 	       b->batch, b->rate ? "paced" : "as fast as possible", shown, b->prefix, b->spool_dir,
@@ -569,7 +569,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	snprintf(down_url, sizeof(down_url), "redis://127.0.0.1:%d", port);
-	if (stream_url_parse(down_url, &down, err, sizeof(err)) < 0) {
+	if (rlink_url_parse(down_url, &down, err, sizeof(err)) < 0) {
 		fprintf(stderr, "zw-bench-redis: %s\n", err);
 		goto out;
 	}

@@ -127,9 +127,9 @@ static void test_url_table(void)
 {
 	for (size_t i = 0; i < sizeof(url_cases) / sizeof(url_cases[0]); i++) {
 		const struct url_case *c = &url_cases[i];
-		struct stream_url u;
-		char err[256] = "", red[STREAM_MAX_URL];
-		int rc = stream_url_parse(c->url, &u, err, sizeof(err));
+		struct rlink_url u;
+		char err[256] = "", red[RLINK_MAX_URL];
+		int rc = rlink_url_parse(c->url, &u, err, sizeof(err));
 
 		if (c->err) {
 			CHECK(rc == -1 && !strcmp(err, c->err), "'%s': error '%s', want '%s'", c->url ? c->url : "(null)",
@@ -143,7 +143,7 @@ static void test_url_table(void)
 			      !strcmp(u.password, c->password) && u.port == c->port && u.db == c->db,
 		      "'%s': host '%s' path '%s' user '%s' password '%s' port %d db %d", c->url, u.host, u.path,
 		      u.user, u.password, u.port, u.db);
-		stream_url_redacted(&u, red, sizeof(red));
+		rlink_url_redacted(&u, red, sizeof(red));
 		CHECK(!strcmp(red, c->redacted), "'%s' redacted '%s', want '%s'", c->url, red, c->redacted);
 		CHECK(!u.password[0] || !strstr(red, u.password), "'%s': password not in '%s'", c->url, red);
 	}
@@ -160,10 +160,10 @@ static void test_url_no_password_in_errors(void)
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct stream_url u;
+		struct rlink_url u;
 		char err[256] = "";
 
-		CHECK(stream_url_parse(bad[i], &u, err, sizeof(err)) == -1 && err[0] && !strstr(err, "SECRET") &&
+		CHECK(rlink_url_parse(bad[i], &u, err, sizeof(err)) == -1 && err[0] && !strstr(err, "SECRET") &&
 			      !strstr(err, "SEC"),
 		      "'%s': error '%s'", bad[i], err);
 	}
@@ -171,40 +171,40 @@ static void test_url_no_password_in_errors(void)
 
 static void test_url_limits(void)
 {
-	struct stream_url u;
+	struct rlink_url u;
 	char url[2048], err[256], red[16];
 
 	/* user, password, host, socket path and the whole URL: capped, named */
 	snprintf(url, sizeof(url), "redis://%0200d:pw@h", 0);
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "user is longer than 127 bytes"),
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "user is longer than 127 bytes"),
 	      "long user: %s", err);
 	snprintf(url, sizeof(url), "redis://:%0300d@h", 0);
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "password is longer than 255 bytes"),
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "password is longer than 255 bytes"),
 	      "long password: %s", err);
 	snprintf(url, sizeof(url), "redis://:%0255d@h", 0);
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == 0 && strlen(u.password) == 255, "255-byte password: %s",
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == 0 && strlen(u.password) == 255, "255-byte password: %s",
 	      err);
 	snprintf(url, sizeof(url), "redis://%0256d", 0);
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "host is longer than 255 bytes"),
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "host is longer than 255 bytes"),
 	      "long host: %s", err);
 	snprintf(url, sizeof(url), "unix:///%0106d", 0);
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == 0 && strlen(u.path) == 107, "107-byte socket path: %s",
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == 0 && strlen(u.path) == 107, "107-byte socket path: %s",
 	      err);
 	snprintf(url, sizeof(url), "unix:///%0108d", 0);
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == -1 && strstr(err, "is longer than 107 bytes") &&
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == -1 && strstr(err, "is longer than 107 bytes") &&
 		      !strncmp(err, "socket path '/000", 17),
 	      "long socket path: %s", err);
 	memset(url, 'a', 1100);
 	memcpy(url, "redis://", 8);
 	url[1100] = '\0';
-	CHECK(stream_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "URL is longer than 1023 bytes"),
+	CHECK(rlink_url_parse(url, &u, err, sizeof(err)) == -1 && !strcmp(err, "URL is longer than 1023 bytes"),
 	      "long URL: %s", err);
 	/* a short error buffer and a short redaction buffer: cut, terminated */
-	CHECK(stream_url_parse("http://x", &u, err, 8) == -1 && !strcmp(err, "unknown"), "short errbuf: '%s'", err);
-	CHECK(stream_url_parse("redis://:secret@example.org:6379/1", &u, NULL, 0) == 0, "NULL errbuf");
-	stream_url_redacted(&u, red, sizeof(red));
+	CHECK(rlink_url_parse("http://x", &u, err, 8) == -1 && !strcmp(err, "unknown"), "short errbuf: '%s'", err);
+	CHECK(rlink_url_parse("redis://:secret@example.org:6379/1", &u, NULL, 0) == 0, "NULL errbuf");
+	rlink_url_redacted(&u, red, sizeof(red));
 	CHECK(!strcmp(red, "redis://:***@ex"), "short redaction buffer: '%s'", red);
-	CHECK(!strcmp(stream_lib_version(), "0.14.1"), "hiredis version %s", stream_lib_version());
+	CHECK(!strcmp(rlink_lib_version(), "0.14.1"), "hiredis version %s", rlink_lib_version());
 }
 
 /* ---- throwaway servers ----------------------------------------------- */
@@ -411,7 +411,7 @@ static struct stream *stream_for(const char *url, const char *prefix, uint64_t m
 	};
 	char err[256];
 
-	if (stream_url_parse(url, &cfg.url, err, sizeof(err)) < 0) {
+	if (rlink_url_parse(url, &cfg.url, err, sizeof(err)) < 0) {
 		printf("bad test URL %s: %s\n", url, err);
 		return NULL;
 	}
@@ -684,7 +684,7 @@ static void test_maxlen_select_unix(struct srv *a)
 	{
 		struct stream_config cfg = { .sensor_id = "" };
 
-		stream_url_parse("redis://127.0.0.1", &cfg.url, NULL, 0);
+		rlink_url_parse("redis://127.0.0.1", &cfg.url, NULL, 0);
 		s = stream_new(&cfg);
 		CHECK(s && stream_connect(s) == -1 && !strcmp(stream_error(s), "redis: sensor_id is empty"),
 		      "empty sensor id: %s", s ? stream_error(s) : "");
