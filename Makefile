@@ -1,7 +1,7 @@
 # zonewatch — one non-recursive Makefile for the sensor, the collector, the
 # tests and the tools.
 #
-#   make            build bin/zw-sensor and the tools
+#   make            build bin/zw-sensor, bin/zw-collector and the tools
 #   make test       build, then run the whole suite (tests/run.sh)
 #   make asan       the same suite with AddressSanitizer + UBSan (own build dir)
 #   make fuzz       libFuzzer targets with clang (build-fuzz/)
@@ -90,14 +90,15 @@ TOOL_SRC   := $(wildcard tools/*.c)
 TOOL_BIN   := $(TOOL_SRC:tools/%.c=$(BUILD)/tools/%)
 
 SENSOR_BIN := $(BUILD)/bin/zw-sensor
+COLLECTOR_BIN := $(BUILD)/bin/zw-collector
 
 .PHONY: all test check asan fuzz fuzz-run bench bench-live lint install uninstall clean tests-build
 
 # bin/zw-sensor points at the default build only: `make asan` or a private
 # BUILD= must not swap a sanitizer or experimental binary in under users.
-all: $(SENSOR_BIN) $(TOOL_BIN)
+all: $(SENSOR_BIN) $(COLLECTOR_BIN) $(TOOL_BIN)
 ifeq ($(BUILD),build)
-	@mkdir -p bin && ln -sf ../$(SENSOR_BIN) bin/zw-sensor
+	@mkdir -p bin && ln -sf ../$(SENSOR_BIN) bin/zw-sensor && ln -sf ../$(COLLECTOR_BIN) bin/zw-collector
 endif
 
 $(BUILD)/%.o: %.c
@@ -108,6 +109,11 @@ $(SENSOR_BIN): $(BUILD)/sensor/main.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
+# the collector links no nDPI, libpcap or libmaxminddb: common/ and collector/ only
+$(COLLECTOR_BIN): $(BUILD)/collector/main.o $(COLLECTOR_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLLECTOR_LIBS)
+
 $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS)
@@ -115,6 +121,11 @@ $(BUILD)/tests/test_%: $(BUILD)/tests/unit/test_%.o $(TEST_OBJ)
 $(BUILD)/tests/fuzz_%-replay: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/replay_main.o $(TEST_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(TEST_LIBS)
+
+# the collector's benchmark links the collector's modules, not the sensor's
+$(BUILD)/tools/zw-bench-collector: $(BUILD)/tools/zw-bench-collector.o $(COLLECTOR_OBJ) $(COMMON_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(COLLECTOR_LIBS)
 
 $(BUILD)/tools/%: $(BUILD)/tools/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -170,8 +181,11 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/zonewatch $(DESTDIR)/etc/zonewatch \
 	  $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(SENSOR_BIN) $(DESTDIR)$(PREFIX)/bin/zw-sensor
+	install -m 0755 $(COLLECTOR_BIN) $(DESTDIR)$(PREFIX)/bin/zw-collector
 	install -m 0644 doc/zw-sensor.8 $(DESTDIR)$(PREFIX)/share/man/man8/zw-sensor.8
-	install -m 0644 sensor/zw-sensor.conf.example $(DESTDIR)$(PREFIX)/share/zonewatch/
+	install -m 0644 doc/zw-collector.8 $(DESTDIR)$(PREFIX)/share/man/man8/zw-collector.8
+	install -m 0644 sensor/zw-sensor.conf.example collector/zw-collector.conf.example \
+	  $(DESTDIR)$(PREFIX)/share/zonewatch/
 	install -d $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists
 	install -m 0644 signatures/*.rules signatures/README.md $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/
 	install -m 0644 signatures/lists/* $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists/
@@ -181,9 +195,13 @@ install: all
 	@if [ -e $(DESTDIR)/etc/zonewatch/zw-sensor.conf ]; then \
 	  echo "keeping existing $(DESTDIR)/etc/zonewatch/zw-sensor.conf"; \
 	else install -m 0640 sensor/zw-sensor.conf.example $(DESTDIR)/etc/zonewatch/zw-sensor.conf; fi
+	@if [ -e $(DESTDIR)/etc/zonewatch/zw-collector.conf ]; then \
+	  echo "keeping existing $(DESTDIR)/etc/zonewatch/zw-collector.conf"; \
+	else install -m 0640 collector/zw-collector.conf.example $(DESTDIR)/etc/zonewatch/zw-collector.conf; fi
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/zw-sensor $(DESTDIR)$(PREFIX)/share/man/man8/zw-sensor.8
+	rm -f $(DESTDIR)$(PREFIX)/bin/zw-sensor $(DESTDIR)$(PREFIX)/share/man/man8/zw-sensor.8 \
+	  $(DESTDIR)$(PREFIX)/bin/zw-collector $(DESTDIR)$(PREFIX)/share/man/man8/zw-collector.8
 	rm -rf $(DESTDIR)$(PREFIX)/share/zonewatch
 
 clean:

@@ -1,13 +1,17 @@
 /*
  * store — the backend-independent half: picks the backend from the URI,
  * checks arguments and caps lengths, brackets a batch in one transaction
- * (begin, put each, count, commit; rollback on any failure).
+ * (begin, put each, count, commit; rollback on any failure); the read
+ * side (store_query, store_count_by of query.h; store_sensors) checks the
+ * filter and hands it to the backend, which builds its statement with
+ * bound parameters only.
  */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "query.h"
 #include "store.h"
 #include "store_backend.h"
 
@@ -187,13 +191,82 @@ int store_quarantine(struct store *s, const char *stream_id, const char *sensor_
 	return s->ops->quarantine(s->be, &q, err, errlen);
 }
 
-int store_heartbeat(struct store *s, const char *sensor, int64_t hb_us, char *err, size_t errlen)
+/* A fixed-size text field of a struct handed in: NUL-terminated inside it. */
+static bool store_text_is_valid(const char *s, size_t size)
 {
-	if (!sensor || !*sensor || strlen(sensor) > 255) {
+	return memchr(s, '\0', size) != NULL;
+}
+
+int store_heartbeat(struct store *s, const struct store_sensor *hb, char *err, size_t errlen)
+{
+	if (!hb || !store_text_is_valid(hb->sensor, sizeof(hb->sensor)) || !hb->sensor[0]) {
 		snprintf(err, errlen, "store: heartbeat without a valid sensor id");
 		return -1;
 	}
-	return s->ops->heartbeat(s->be, sensor, hb_us, err, errlen);
+	if (hb->last_heartbeat_us <= 0) {
+		snprintf(err, errlen, "store: heartbeat of %s without a time", hb->sensor);
+		return -1;
+	}
+	if (!store_text_is_valid(hb->version, sizeof(hb->version)) ||
+	    !store_text_is_valid(hb->ruleset, sizeof(hb->ruleset))) {
+		snprintf(err, errlen, "store: heartbeat of %s: version or ruleset not terminated", hb->sensor);
+		return -1;
+	}
+	return s->ops->heartbeat(s->be, hb, err, errlen);
+}
+
+int store_sensors(struct store *s, store_sensor_fn cb, void *ctx, char *err, size_t errlen)
+{
+	return s->ops->sensors(s->be, cb, ctx, err, errlen);
+}
+
+/* The filter's text fields are terminated and its enums in range: a filter
+ * is built by code, but a backend pastes nothing, so check once here. */
+static int store_filter_check(const struct query_filter *f, char *err, size_t errlen)
+{
+	const char *bad = NULL;
+
+	if (!store_text_is_valid(f->sensor, sizeof(f->sensor)) ||
+	    !store_text_is_valid(f->category, sizeof(f->category)) ||
+	    !store_text_is_valid(f->clause, sizeof(f->clause)) ||
+	    !store_text_is_valid(f->zone, sizeof(f->zone)) ||
+	    !store_text_is_valid(f->country, sizeof(f->country)) ||
+	    !store_text_is_valid(f->app_proto, sizeof(f->app_proto)) ||
+	    !store_text_is_valid(f->kind, sizeof(f->kind)))
+		bad = "a text field is not terminated";
+	else if (f->sort != QUERY_SORT_TIME && f->sort != QUERY_SORT_SEVERITY && f->sort != QUERY_SORT_ID)
+		bad = "unknown sort";
+	else if (f->limit > QUERY_LIMIT_MAX)
+		bad = "limit too large";
+	else if (f->tz_offset_s <= -86400 || f->tz_offset_s >= 86400)
+		bad = "time zone offset out of range";
+	if (bad) {
+		snprintf(err, errlen, "store: query filter: %s", bad);
+		return -1;
+	}
+	return 0;
+}
+
+int store_query(struct store *s, const struct query_filter *f, query_row_fn cb, void *ctx,
+		char *err, size_t errlen)
+{
+	if (store_filter_check(f, err, errlen) < 0)
+		return -1;
+	return s->ops->query(s->be, f, cb, ctx, err, errlen);
+}
+
+int store_count_by(struct store *s, const struct query_filter *f, enum query_key key,
+		   uint64_t limit, query_count_fn cb, void *ctx, char *err, size_t errlen)
+{
+	if (store_filter_check(f, err, errlen) < 0)
+		return -1;
+	if ((unsigned)key >= QUERY_KEY_COUNT_) {
+		snprintf(err, errlen, "store: count by an unknown key %d", (int)key);
+		return -1;
+	}
+	if (limit > QUERY_LIMIT_MAX)
+		limit = QUERY_LIMIT_MAX;
+	return s->ops->count_by(s->be, f, key, limit, cb, ctx, err, errlen);
 }
 
 int store_purge_before(struct store *s, int64_t ts_us, uint64_t max_rows, uint64_t *deleted,

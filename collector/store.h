@@ -62,16 +62,41 @@ int store_quarantine(struct store *s, const char *stream_id, const char *sensor_
 		     const char *raw, size_t rawlen, const char *reason, int64_t now_us,
 		     char *err, size_t errlen);
 
-/* A sensor's heartbeat (from Redis) at unix time hb_us: kept with the
- * sensor's last alert times for the "sensors" query. */
-int store_heartbeat(struct store *s, const char *sensor, int64_t hb_us, char *err, size_t errlen);
+/* What the store knows of a sensor: its heartbeat (the <prefix>:sensor:<id>
+ * hash in Redis, doc/redis.md) as last copied by a collector, and when its
+ * alerts arrived.  Times unix microseconds, 0 = never; counters -1 =
+ * unknown (no heartbeat yet, or the field was missing). */
+#define STORE_SENSOR_ID_MAX  256u
+#define STORE_SENSOR_TEXT_MAX 128u
+struct store_sensor {
+	char sensor[STORE_SENSOR_ID_MAX];
+	int64_t last_heartbeat_us;
+	char version[STORE_SENSOR_TEXT_MAX];   /* "" unknown */
+	char ruleset[STORE_SENSOR_TEXT_MAX];
+	int64_t uptime_s, packets, kernel_drops, queue_drops, flows, flows_active,
+		alerts, alerts_dropped, spool_records, spool_bytes;
+	/* filled by store_sensors only */
+	int64_t first_received_us, last_received_us, last_alert_us;
+	uint64_t stored;                       /* its alerts in the store now */
+};
 
-/* Retention: delete up to max_rows rows, alerts with ts_us < ts_us first,
- * then quarantined entries received before it, in transactions of a few
- * thousand rows so the write lock is never held long.  *deleted (both
+/* Record a heartbeat (hb->sensor and last_heartbeat_us must be set; a
+ * heartbeat older than the one stored changes nothing).  Durable when 0. */
+int store_heartbeat(struct store *s, const struct store_sensor *hb, char *err, size_t errlen);
+
+typedef int (*store_sensor_fn)(void *ctx, const struct store_sensor *sn);
+/* Every sensor known (by heartbeat or by alerts), by id; cb's non-zero
+ * return stops and is returned. */
+int store_sensors(struct store *s, store_sensor_fn cb, void *ctx, char *err, size_t errlen);
+
+/* Retention: delete up to max_rows rows, alerts received (store_put_batch's
+ * now_us) before received_us first, then quarantined entries received
+ * before it, in transactions of a few thousand rows so the write lock is
+ * never held long.  By the time received, not the alert's own: a replay of
+ * an old capture or a sensor with a wrong clock is not deleted on arrival.  *deleted (both
  * kinds) < max_rows means nothing older is left; call again (from a timer,
  * between batches) while it equals max_rows. */
-int store_purge_before(struct store *s, int64_t ts_us, uint64_t max_rows, uint64_t *deleted,
+int store_purge_before(struct store *s, int64_t received_us, uint64_t max_rows, uint64_t *deleted,
 		       char *err, size_t errlen);
 
 int store_stats_get(struct store *s, struct store_stats *out, char *err, size_t errlen);

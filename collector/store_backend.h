@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "alert_rec.h"
+#include "query.h"
 #include "store.h"
 
 struct store_quarantine_rec {
@@ -41,13 +42,26 @@ struct store_ops {
 	void (*rollback)(void *be);
 	/* a transaction of its own each */
 	int (*quarantine)(void *be, const struct store_quarantine_rec *q, char *err, size_t errlen);
-	int (*heartbeat)(void *be, const char *sensor, int64_t hb_us, char *err, size_t errlen);
+	/* hb->sensor set; stored only if not older than the stored one */
+	int (*heartbeat)(void *be, const struct store_sensor *hb, char *err, size_t errlen);
 	/* at most max_rows in one transaction of its own */
 	int (*purge)(void *be, int64_t before_us, uint64_t max_rows, uint64_t *deleted,
 		     char *err, size_t errlen);
 	int (*stats)(void *be, struct store_stats *out, char *err, size_t errlen);
+	/* the read side (query.h, store_sensors): f already checked by store.c;
+	 * a callback's non-zero return ends the statement and is returned */
+	int (*query)(void *be, const struct query_filter *f, query_row_fn cb, void *ctx,
+		     char *err, size_t errlen);
+	int (*count_by)(void *be, const struct query_filter *f, enum query_key key, uint64_t limit,
+			query_count_fn cb, void *ctx, char *err, size_t errlen);
+	int (*sensors)(void *be, store_sensor_fn cb, void *ctx, char *err, size_t errlen);
 };
 
 extern const struct store_ops store_sqlite_ops;
+
+/* For tests: the SQL text store_sqlite would run for f (key < 0: store_query;
+ * else store_count_by by that key, limit 10), to EXPLAIN QUERY PLAN it.
+ * -1 if it does not fit in len. */
+int store_sqlite_explain_sql(const struct query_filter *f, int key, char *buf, size_t len);
 
 #endif

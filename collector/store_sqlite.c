@@ -22,6 +22,11 @@
  * pages of large rows, and make every other index carry the 33-byte key
  * instead of an 8-byte rowid.  With the rowid, rows are appended at the end
  * of the table and only the small alert_id index takes random inserts.
+ * AUTOINCREMENT: a plain rowid is max(id) + 1, so after retention deleted
+ * the alert with the highest id (an old alert stored late) its id would be
+ * given again, and `tail`, which asks for ids above the last it printed,
+ * would miss the new alert.  The price is one row of sqlite_sequence
+ * updated per insert, on a page that stays in the cache.
  *
  * alert_json holds the line as received, in its own table (same id), so the
  * alerts rows stay small (a few hundred bytes, not 1-2 KB): queries that scan
@@ -45,8 +50,14 @@
  * need.  The UNIQUE alert_id index is the dedup.
  *
  * sensors: per sensor, when its first and last alerts arrived, the newest
- * alert time and the last heartbeat.  counters: totals kept in the same
- * transactions as the rows, so stats need no COUNT(*) over a million rows.
+ * alert time, how many of its alerts are stored (kept by the insert and by
+ * the delete trigger, so listing sensors counts no rows), and the newest
+ * heartbeat's fields (store_sensor; an older heartbeat changes nothing).
+ * counters: totals kept in the same transactions as the rows, so stats
+ * need no COUNT(*) over a million rows.
+ *
+ * The read side (store_query, store_count_by, store_sensors) is at the end
+ * of the file: statements built from the filter with bound parameters.
  *
  * Caps: page cache STORE_SQLITE_CACHE_KIB; WAL truncated to
  * STORE_SQLITE_WAL_LIMIT after checkpoints; purge in transactions of
@@ -82,7 +93,7 @@
 static const char *const store_sqlite_migrations[STORE_SQLITE_VERSION] = {
 	/* 0 -> 1: the first schema */
 	"CREATE TABLE alerts ("
-	" id INTEGER PRIMARY KEY,"
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	" alert_id TEXT NOT NULL UNIQUE,"
 	" ts_us INTEGER NOT NULL,"
 	" received_us INTEGER NOT NULL,"
@@ -104,14 +115,19 @@ static const char *const store_sqlite_migrations[STORE_SQLITE_VERSION] = {
 	"CREATE INDEX alerts_sid ON alerts(sid, ts_us);"
 	"CREATE TABLE alert_json (id INTEGER PRIMARY KEY, json TEXT NOT NULL);"
 	"CREATE TRIGGER alerts_delete_json AFTER DELETE ON alerts"
-	" BEGIN DELETE FROM alert_json WHERE id = old.id; END;"
+	" BEGIN DELETE FROM alert_json WHERE id = old.id;"
+	" UPDATE sensors SET stored = stored - 1 WHERE sensor = old.sensor; END;"
 	"CREATE TABLE quarantine ("
 	" id INTEGER PRIMARY KEY, received_us INTEGER NOT NULL, stream_id TEXT NOT NULL,"
 	" sensor TEXT, reason TEXT NOT NULL, raw BLOB NOT NULL, raw_len INTEGER NOT NULL);"
 	"CREATE INDEX quarantine_received ON quarantine(received_us);"
 	"CREATE TABLE sensors ("
 	" sensor TEXT PRIMARY KEY, first_received_us INTEGER, last_received_us INTEGER,"
-	" last_alert_us INTEGER, last_heartbeat_us INTEGER) WITHOUT ROWID;"
+	" last_alert_us INTEGER, stored INTEGER NOT NULL DEFAULT 0,"
+	" last_heartbeat_us INTEGER, version TEXT, ruleset TEXT, uptime_s INTEGER,"
+	" packets INTEGER, kernel_drops INTEGER, queue_drops INTEGER, flows INTEGER,"
+	" flows_active INTEGER, alerts INTEGER, alerts_dropped INTEGER,"
+	" spool_records INTEGER, spool_bytes INTEGER) WITHOUT ROWID;"
 	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO counters VALUES ('alerts', 0), ('duplicates', 0), ('quarantined', 0),"
 	" ('purged', 0);",
@@ -120,6 +136,7 @@ static const char *const store_sqlite_migrations[STORE_SQLITE_VERSION] = {
 enum store_sqlite_stmt {
 	SQ_BEGIN, SQ_COMMIT, SQ_ROLLBACK, SQ_PUT, SQ_PUT_JSON, SQ_SENSOR_ALERT, SQ_COUNT,
 	SQ_QUARANTINE, SQ_HEARTBEAT, SQ_PURGE_ALERTS, SQ_PURGE_QUARANTINE, SQ_STATS,
+	SQ_JSON, SQ_SENSORS,
 	SQ_N
 };
 
@@ -139,8 +156,8 @@ static const char *const store_sqlite_sql[SQ_N] = {
 		" ON CONFLICT(alert_id) DO NOTHING",
 	[SQ_PUT_JSON] = "INSERT INTO alert_json (id, json) VALUES (?1, ?2)",
 	[SQ_SENSOR_ALERT] =
-		"INSERT INTO sensors (sensor, first_received_us, last_received_us, last_alert_us)"
-		" VALUES (?1, ?2, ?2, ?3) ON CONFLICT(sensor) DO UPDATE SET"
+		"INSERT INTO sensors (sensor, first_received_us, last_received_us, last_alert_us, stored)"
+		" VALUES (?1, ?2, ?2, ?3, 1) ON CONFLICT(sensor) DO UPDATE SET stored = stored + 1,"
 		" last_received_us = max(coalesce(last_received_us, 0), excluded.last_received_us),"
 		" first_received_us = coalesce(first_received_us, excluded.first_received_us),"
 		" last_alert_us = max(coalesce(last_alert_us, excluded.last_alert_us),"
@@ -149,17 +166,34 @@ static const char *const store_sqlite_sql[SQ_N] = {
 	[SQ_QUARANTINE] =
 		"INSERT INTO quarantine (received_us, stream_id, sensor, reason, raw, raw_len)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	/* an older heartbeat (a slow collector's copy) changes nothing */
 	[SQ_HEARTBEAT] =
-		"INSERT INTO sensors (sensor, last_heartbeat_us) VALUES (?1, ?2)"
-		" ON CONFLICT(sensor) DO UPDATE SET last_heartbeat_us ="
-		" max(coalesce(last_heartbeat_us, excluded.last_heartbeat_us), excluded.last_heartbeat_us)",
+		"INSERT INTO sensors (sensor, last_heartbeat_us, version, ruleset, uptime_s, packets,"
+		" kernel_drops, queue_drops, flows, flows_active, alerts, alerts_dropped,"
+		" spool_records, spool_bytes)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)"
+		" ON CONFLICT(sensor) DO UPDATE SET last_heartbeat_us = excluded.last_heartbeat_us,"
+		" version = excluded.version, ruleset = excluded.ruleset, uptime_s = excluded.uptime_s,"
+		" packets = excluded.packets, kernel_drops = excluded.kernel_drops,"
+		" queue_drops = excluded.queue_drops, flows = excluded.flows,"
+		" flows_active = excluded.flows_active, alerts = excluded.alerts,"
+		" alerts_dropped = excluded.alerts_dropped, spool_records = excluded.spool_records,"
+		" spool_bytes = excluded.spool_bytes"
+		" WHERE sensors.last_heartbeat_us IS NULL"
+		" OR sensors.last_heartbeat_us <= excluded.last_heartbeat_us",
 	[SQ_PURGE_ALERTS] =
 		"DELETE FROM alerts WHERE id IN"
-		" (SELECT id FROM alerts WHERE ts_us < ?1 ORDER BY ts_us LIMIT ?2)",
+		" (SELECT id FROM alerts WHERE received_us < ?1 ORDER BY id LIMIT ?2)",
 	[SQ_PURGE_QUARANTINE] =
 		"DELETE FROM quarantine WHERE id IN"
 		" (SELECT id FROM quarantine WHERE received_us < ?1 ORDER BY received_us LIMIT ?2)",
 	[SQ_STATS] = "SELECT name, value FROM counters",
+	[SQ_JSON] = "SELECT json FROM alert_json WHERE id = ?1",
+	[SQ_SENSORS] =
+		"SELECT sensor, last_heartbeat_us, version, ruleset, uptime_s, packets, kernel_drops,"
+		" queue_drops, flows, flows_active, alerts, alerts_dropped, spool_records, spool_bytes,"
+		" first_received_us, last_received_us, last_alert_us, stored"
+		" FROM sensors ORDER BY sensor",
 };
 
 struct store_sqlite {
@@ -361,7 +395,11 @@ static void *store_sqlite_open(const char *path, char *err, size_t errlen)
 	sqlite3_busy_timeout(q->db, STORE_SQLITE_BUSY_MS);
 	/* refuse a foreign or newer file before changing anything in it */
 	if (store_sqlite_check(q, &version, err, errlen) < 0 ||
-	    store_sqlite_pragmas(q, err, errlen) < 0 || store_sqlite_migrate(q, err, errlen) < 0)
+	    store_sqlite_pragmas(q, err, errlen) < 0)
+		goto fail;
+	/* a current file needs no write lock: readers (query, tail) opening
+	 * it do not wait for, or hold up, a collector's batch */
+	if (version < STORE_SQLITE_VERSION && store_sqlite_migrate(q, err, errlen) < 0)
 		goto fail;
 	for (int i = 0; i < SQ_N; i++)
 		if (sqlite3_prepare_v3(q->db, store_sqlite_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
@@ -521,14 +559,21 @@ static int store_sqlite_quarantine(void *be, const struct store_quarantine_rec *
 	return 0;
 }
 
-static int store_sqlite_heartbeat(void *be, const char *sensor, int64_t hb_us, char *err, size_t errlen)
+static int store_sqlite_heartbeat(void *be, const struct store_sensor *hb, char *err, size_t errlen)
 {
 	struct store_sqlite *q = be;
 	sqlite3_stmt *st = q->st[SQ_HEARTBEAT];
+	const int64_t counters[] = { hb->uptime_s, hb->packets, hb->kernel_drops, hb->queue_drops,
+				     hb->flows, hb->flows_active, hb->alerts, hb->alerts_dropped,
+				     hb->spool_records, hb->spool_bytes };
 
 	/* one statement: its own (durable) transaction */
-	sqlite3_bind_text(st, 1, sensor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, hb_us);
+	sqlite3_bind_text(st, 1, hb->sensor, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, hb->last_heartbeat_us);
+	store_sqlite_text(st, 3, hb->version[0] ? hb->version : NULL);
+	store_sqlite_text(st, 4, hb->ruleset[0] ? hb->ruleset : NULL);
+	for (int i = 0; i < (int)(sizeof(counters) / sizeof(counters[0])); i++)
+		store_sqlite_opt(st, 5 + i, counters[i]);
 	return store_sqlite_run(q, SQ_HEARTBEAT, err, errlen);
 }
 
@@ -619,6 +664,577 @@ static int store_sqlite_stats(void *be, struct store_stats *out, char *err, size
 	return 0;
 }
 
+/*
+ * The read side.  Each query is one statement built from the filter: fixed
+ * SQL text chosen by which fields are set, every value a bound parameter
+ * (numbered ?N, in the order they are added), never pasted.
+ *
+ * An IP or CIDR on either side is
+ *   ((src_ip_bin BETWEEN ?lo AND ?hi AND <time>) OR
+ *    (dest_ip_bin BETWEEN ?lo AND ?hi AND <time>))
+ * with "= ?" instead of BETWEEN for one address, and the time range inside
+ * each arm only.  SQLite then answers it as a MULTI-INDEX OR: one search
+ * of alerts_src and one of alerts_dest, each on (address, ts_us) (for one
+ * address both columns bound the search; for a CIDR the address range
+ * does, and ts_us is checked in the index before the row is read), the
+ * rowids merged once.  A time range outside the OR would let the planner
+ * pick alerts_ts instead and read every alert of the range.
+ * tests/unit/test_query.c checks these plans with EXPLAIN QUERY PLAN on the
+ * text store_sqlite_explain_sql gives.
+ *
+ * A row's line is read by its own statement (SQ_JSON) for the rows handed
+ * out only, so a sort over many matches carries the small columns, not
+ * kilobytes of JSON each.
+ */
+#define STORE_SQLITE_SQL_MAX   4096
+#define STORE_SQLITE_BIND_MAX  32
+
+enum store_sqlite_bind_type { STORE_SQLITE_INT, STORE_SQLITE_TEXT, STORE_SQLITE_BLOB };
+
+struct store_sqlite_bind {
+	enum store_sqlite_bind_type type;
+	int64_t i;
+	const void *p;      /* text or blob; lives as long as the build */
+	int n;              /* blob bytes */
+};
+
+struct store_sqlite_build {
+	char sql[STORE_SQLITE_SQL_MAX];
+	size_t len;
+	bool overflow;      /* SQL or parameters past their caps: refused */
+	bool where;         /* " WHERE " written */
+	struct store_sqlite_bind bind[STORE_SQLITE_BIND_MAX];
+	int nbind;
+	char app_prefix[QUERY_TEXT_MAX + 1];   /* "TLS." */
+	char app_suffix[QUERY_TEXT_MAX + 1];   /* ".Tor" */
+	char clause_prefix[QUERY_TEXT_MAX];    /* "第6" of "第6*" */
+};
+
+static void store_sqlite_emit(struct store_sqlite_build *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (b->overflow || b->len + n >= sizeof(b->sql)) {
+		b->overflow = true;
+		return;
+	}
+	memcpy(b->sql + b->len, s, n + 1);
+	b->len += n;
+}
+
+/* Adds a parameter and writes its "?N". */
+static void store_sqlite_param(struct store_sqlite_build *b, struct store_sqlite_bind v)
+{
+	char ph[16];
+
+	if (b->nbind >= STORE_SQLITE_BIND_MAX) {
+		b->overflow = true;
+		return;
+	}
+	b->bind[b->nbind++] = v;
+	snprintf(ph, sizeof(ph), "?%d", b->nbind);
+	store_sqlite_emit(b, ph);
+}
+
+static void store_sqlite_p_int(struct store_sqlite_build *b, int64_t v)
+{
+	store_sqlite_param(b, (struct store_sqlite_bind){ .type = STORE_SQLITE_INT, .i = v });
+}
+
+static void store_sqlite_p_text(struct store_sqlite_build *b, const char *s)
+{
+	store_sqlite_param(b, (struct store_sqlite_bind){ .type = STORE_SQLITE_TEXT, .p = s });
+}
+
+static void store_sqlite_p_blob(struct store_sqlite_build *b, const void *p, int n)
+{
+	store_sqlite_param(b, (struct store_sqlite_bind){ .type = STORE_SQLITE_BLOB, .p = p, .n = n });
+}
+
+/* " WHERE " before the first condition, " AND " before the others */
+static void store_sqlite_cond(struct store_sqlite_build *b, const char *s)
+{
+	store_sqlite_emit(b, b->where ? " AND " : " WHERE ");
+	b->where = true;
+	store_sqlite_emit(b, s);
+}
+
+/* The time range: as conditions of their own, or inside an address arm
+ * ("+ts_us": checked, but not a search bound the planner may prefer). */
+enum store_sqlite_time_use { STORE_SQLITE_TIME_TOP, STORE_SQLITE_TIME_ARM, STORE_SQLITE_TIME_ARM_CHECK };
+
+static void store_sqlite_time(struct store_sqlite_build *b, const struct query_filter *f,
+			      enum store_sqlite_time_use use)
+{
+	static const char *const from[] = { "ts_us >= ", " AND ts_us >= ", " AND +ts_us >= " };
+	static const char *const to[] = { "ts_us < ", " AND ts_us < ", " AND +ts_us < " };
+
+	if (f->from_us) {
+		if (use == STORE_SQLITE_TIME_TOP)
+			store_sqlite_cond(b, from[use]);
+		else
+			store_sqlite_emit(b, from[use]);
+		store_sqlite_p_int(b, f->from_us);
+	}
+	if (f->to_us) {
+		if (use == STORE_SQLITE_TIME_TOP)
+			store_sqlite_cond(b, to[use]);
+		else
+			store_sqlite_emit(b, to[use]);
+		store_sqlite_p_int(b, f->to_us);
+	}
+}
+
+/* "(col = ?1 OR col2 = ?2)": a value on either side */
+static void store_sqlite_either(struct store_sqlite_build *b, const char *col1, const char *col2,
+				const char *v)
+{
+	store_sqlite_cond(b, "(");
+	store_sqlite_emit(b, col1);
+	store_sqlite_emit(b, " = ");
+	store_sqlite_p_text(b, v);
+	store_sqlite_emit(b, " OR ");
+	store_sqlite_emit(b, col2);
+	store_sqlite_emit(b, " = ");
+	store_sqlite_p_text(b, v);
+	store_sqlite_emit(b, ")");
+}
+
+static void store_sqlite_where(struct store_sqlite_build *b, const struct query_filter *f)
+{
+	if (f->has_net) {
+		static const char *const cols[2] = { "src_ip_bin", "dest_ip_bin" };
+		bool one = !memcmp(f->net_lo, f->net_hi, sizeof(f->net_lo));
+
+		store_sqlite_cond(b, "(");
+		for (int i = 0; i < 2; i++) {
+			store_sqlite_emit(b, i ? " OR (" : "(");
+			store_sqlite_emit(b, cols[i]);
+			store_sqlite_emit(b, one ? " = " : " BETWEEN ");
+			store_sqlite_p_blob(b, f->net_lo, (int)sizeof(f->net_lo));
+			if (!one) {
+				store_sqlite_emit(b, " AND ");
+				store_sqlite_p_blob(b, f->net_hi, (int)sizeof(f->net_hi));
+			}
+			store_sqlite_time(b, f, one ? STORE_SQLITE_TIME_ARM : STORE_SQLITE_TIME_ARM_CHECK);
+			store_sqlite_emit(b, ")");
+		}
+		store_sqlite_emit(b, ")");
+	} else {
+		store_sqlite_time(b, f, STORE_SQLITE_TIME_TOP);
+	}
+	/* with an address, its indexes are the search ("+": no other index) */
+	if (f->sensor[0]) {
+		store_sqlite_cond(b, f->has_net ? "+sensor = " : "sensor = ");
+		store_sqlite_p_text(b, f->sensor);
+	}
+	if (f->severity_max) {
+		store_sqlite_cond(b, "severity <= ");
+		store_sqlite_p_int(b, f->severity_max);
+	}
+	if (f->sid) {
+		store_sqlite_cond(b, f->has_net ? "+sid = " : "sid = ");
+		store_sqlite_p_int(b, f->sid);
+	}
+	if (f->category[0]) {
+		store_sqlite_cond(b, "category = ");
+		store_sqlite_p_text(b, f->category);
+	}
+	if (f->clause[0]) {
+		size_t n = strlen(f->clause);
+		if (f->clause[n - 1] == '*') {
+			/* a prefix: compared by characters on both sides */
+			memcpy(b->clause_prefix, f->clause, n - 1);
+			b->clause_prefix[n - 1] = '\0';
+			if (n > 1) {
+				store_sqlite_cond(b, "substr(clause, 1, length(");
+				store_sqlite_p_text(b, b->clause_prefix);
+				store_sqlite_emit(b, ")) = ");
+				store_sqlite_p_text(b, b->clause_prefix);
+			}
+		} else {
+			store_sqlite_cond(b, "clause = ");
+			store_sqlite_p_text(b, f->clause);
+		}
+	}
+	if (f->zone[0])
+		store_sqlite_either(b, "src_zone", "dest_zone", f->zone);
+	if (f->country[0])
+		store_sqlite_either(b, "src_country", "dest_country", f->country);
+	if (f->app_proto[0]) {
+		/* nDPI's "master.app": the whole, or either part (ASCII case ignored) */
+		snprintf(b->app_prefix, sizeof(b->app_prefix), "%s.", f->app_proto);
+		snprintf(b->app_suffix, sizeof(b->app_suffix), ".%s", f->app_proto);
+		store_sqlite_cond(b, "(app_proto = ");
+		store_sqlite_p_text(b, f->app_proto);
+		store_sqlite_emit(b, " COLLATE NOCASE OR substr(app_proto, 1, length(");
+		store_sqlite_p_text(b, b->app_prefix);
+		store_sqlite_emit(b, ")) = ");
+		store_sqlite_p_text(b, b->app_prefix);
+		store_sqlite_emit(b, " COLLATE NOCASE OR substr(app_proto, -length(");
+		store_sqlite_p_text(b, b->app_suffix);
+		store_sqlite_emit(b, ")) = ");
+		store_sqlite_p_text(b, b->app_suffix);
+		store_sqlite_emit(b, " COLLATE NOCASE)");
+	}
+	if (f->kind[0]) {
+		store_sqlite_cond(b, "kind = ");
+		store_sqlite_p_text(b, f->kind);
+	}
+	if (f->after_id) {
+		store_sqlite_cond(b, "id > ");
+		store_sqlite_p_int(b, f->after_id);
+	}
+}
+
+enum store_sqlite_col {
+	SC_ID, SC_RECEIVED, SC_ALERT_ID, SC_TS, SC_SENSOR, SC_KIND, SC_SCHEMA, SC_SID, SC_REV,
+	SC_SEVERITY, SC_SIGNATURE, SC_SIGNATURE_EN, SC_CATEGORY, SC_CLAUSE, SC_THREAT, SC_FLOW_ID,
+	SC_PROTO, SC_APP_PROTO, SC_SRC_IP, SC_SRC_BIN, SC_DEST_IP, SC_DEST_BIN, SC_SRC_PORT,
+	SC_DEST_PORT, SC_SRC_ZONE, SC_DEST_ZONE, SC_SRC_ZONE_NAME, SC_DEST_ZONE_NAME,
+	SC_SRC_COUNTRY, SC_DEST_COUNTRY, SC_SRC_ASN, SC_DEST_ASN, SC_HEALTH_CONDITION,
+	SC_HEALTH_STATE
+};
+
+static const char store_sqlite_select[] =
+	"SELECT id, received_us, alert_id, ts_us, sensor, kind, schema_version, sid, rev, severity,"
+	" signature, signature_en, category, clause, threat, flow_id, proto, app_proto,"
+	" src_ip, src_ip_bin, dest_ip, dest_ip_bin, src_port, dest_port, src_zone, dest_zone,"
+	" src_zone_name, dest_zone_name, src_country, dest_country, src_asn, dest_asn,"
+	" health_condition, health_state FROM alerts";
+
+static void store_sqlite_build_query(struct store_sqlite_build *b, const struct query_filter *f)
+{
+	static const char *const order[3][2] = {
+		[QUERY_SORT_TIME] = { " ORDER BY ts_us DESC, id DESC", " ORDER BY ts_us, id" },
+		[QUERY_SORT_SEVERITY] = { " ORDER BY severity, ts_us DESC, id DESC",
+					  " ORDER BY severity DESC, ts_us, id" },
+		[QUERY_SORT_ID] = { " ORDER BY id DESC", " ORDER BY id" },
+	};
+
+	store_sqlite_emit(b, store_sqlite_select);
+	store_sqlite_where(b, f);
+	store_sqlite_emit(b, order[f->sort][f->ascending]);
+	if (f->limit) {
+		store_sqlite_emit(b, " LIMIT ");
+		store_sqlite_p_int(b, (int64_t)f->limit);
+	}
+}
+
+/* Key, labels, count, most severe, first, last: grouped by the key. */
+static void store_sqlite_build_count(struct store_sqlite_build *b, const struct query_filter *f,
+				     enum query_key key, uint64_t limit)
+{
+	static const char *const expr[QUERY_KEY_COUNT_] = {
+		[QUERY_KEY_SID] = "+sid, max(signature), max(signature_en)",
+		[QUERY_KEY_SRC] = "coalesce(src_ip, ''), NULL, NULL",
+		[QUERY_KEY_DEST] = "coalesce(dest_ip, ''), NULL, NULL",
+		[QUERY_KEY_SENSOR] = "+sensor, NULL, NULL",
+		[QUERY_KEY_SRC_COUNTRY] = "coalesce(src_country, ''), NULL, NULL",
+		[QUERY_KEY_DEST_COUNTRY] = "coalesce(dest_country, ''), NULL, NULL",
+		[QUERY_KEY_CLAUSE] = "coalesce(clause, ''), NULL, NULL",
+		[QUERY_KEY_SRC_ZONE] = "coalesce(src_zone, ''), max(src_zone_name), NULL",
+		[QUERY_KEY_DEST_ZONE] = "coalesce(dest_zone, ''), max(dest_zone_name), NULL",
+		[QUERY_KEY_SEVERITY] = "+severity, NULL, NULL",
+		[QUERY_KEY_CATEGORY] = "coalesce(category, ''), NULL, NULL",
+		[QUERY_KEY_APP] = "coalesce(app_proto, ''), NULL, NULL",
+	};
+	const int64_t day_us = 86400LL * 1000000, tz_us = (int64_t)f->tz_offset_s * 1000000;
+
+	store_sqlite_emit(b, "SELECT ");
+	if (key == QUERY_KEY_DAY) {
+		/* the day number in the filter's zone, floor division */
+		store_sqlite_emit(b, "(ts_us + ");
+		store_sqlite_p_int(b, tz_us);
+		store_sqlite_emit(b, ") / ");
+		store_sqlite_p_int(b, day_us);
+		store_sqlite_emit(b, " - ((ts_us + ");
+		store_sqlite_p_int(b, tz_us);
+		store_sqlite_emit(b, ") % ");
+		store_sqlite_p_int(b, day_us);
+		store_sqlite_emit(b, " < 0), NULL, NULL");
+	} else {
+		store_sqlite_emit(b, expr[key]);
+	}
+	store_sqlite_emit(b, ", count(*), min(severity), min(ts_us), max(ts_us) FROM alerts");
+	store_sqlite_where(b, f);
+	store_sqlite_emit(b, " GROUP BY 1 ORDER BY ");
+	store_sqlite_emit(b, key == QUERY_KEY_DAY || key == QUERY_KEY_SEVERITY ? "1" : "4 DESC, 1");
+	if (limit) {
+		store_sqlite_emit(b, " LIMIT ");
+		store_sqlite_p_int(b, (int64_t)limit);
+	}
+}
+
+int store_sqlite_explain_sql(const struct query_filter *f, int key, char *buf, size_t len)
+{
+	struct store_sqlite_build *b = calloc(1, sizeof(*b));
+	int rc = -1;
+
+	if (!b)
+		return -1;
+	if (key < 0)
+		store_sqlite_build_query(b, f);
+	else if (key < QUERY_KEY_COUNT_)
+		store_sqlite_build_count(b, f, (enum query_key)key, 10);
+	else
+		b->overflow = true;
+	if (!b->overflow && b->len < len) {
+		memcpy(buf, b->sql, b->len + 1);
+		rc = 0;
+	}
+	free(b);
+	return rc;
+}
+
+/* Prepare b's statement and bind its parameters; NULL with err set. */
+static sqlite3_stmt *store_sqlite_prepare(struct store_sqlite *q, const struct store_sqlite_build *b,
+					  char *err, size_t errlen)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (b->overflow) {
+		snprintf(err, errlen, "%s: query too long", q->path);
+		return NULL;
+	}
+	if (sqlite3_prepare_v2(q->db, b->sql, (int)b->len + 1, &st, NULL) != SQLITE_OK) {
+		store_sqlite_fail(q, b->sql, err, errlen);
+		return NULL;
+	}
+	for (int i = 0; i < b->nbind; i++) {
+		const struct store_sqlite_bind *v = &b->bind[i];
+		int rc;
+		if (v->type == STORE_SQLITE_INT)
+			rc = sqlite3_bind_int64(st, i + 1, v->i);
+		else if (v->type == STORE_SQLITE_TEXT)
+			rc = sqlite3_bind_text(st, i + 1, v->p, -1, SQLITE_STATIC);
+		else
+			rc = sqlite3_bind_blob(st, i + 1, v->p, v->n, SQLITE_STATIC);
+		if (rc != SQLITE_OK) {
+			store_sqlite_fail(q, "binding a query parameter", err, errlen);
+			sqlite3_finalize(st);
+			return NULL;
+		}
+	}
+	return st;
+}
+
+static char *store_sqlite_col_text(sqlite3_stmt *st, int i)
+{
+	/* the row's strings are the statement's, valid until its next step */
+	return (char *)sqlite3_column_text(st, i);
+}
+
+static int64_t store_sqlite_col_opt(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, i);
+}
+
+static void store_sqlite_col_addr(sqlite3_stmt *st, int text, int bin, struct alert_rec_addr *a)
+{
+	const void *p;
+
+	a->text = store_sqlite_col_text(st, text);
+	p = sqlite3_column_blob(st, bin);
+	if (!a->text)
+		return;
+	if (p && sqlite3_column_bytes(st, bin) == (int)sizeof(a->bytes))
+		memcpy(a->bytes, p, sizeof(a->bytes));
+	a->family = strchr(a->text, ':') ? 6 : 4;
+}
+
+static void store_sqlite_row(sqlite3_stmt *st, struct query_row *row)
+{
+	struct alert_rec *r = &row->rec;
+	const char *s;
+
+	memset(row, 0, sizeof(*row));
+	row->id = sqlite3_column_int64(st, SC_ID);
+	row->received_us = sqlite3_column_int64(st, SC_RECEIVED);
+	s = (const char *)sqlite3_column_text(st, SC_ALERT_ID);
+	snprintf(r->alert_id, sizeof(r->alert_id), "%s", s ? s : "");
+	s = (const char *)sqlite3_column_text(st, SC_KIND);
+	r->kind = s && !strcmp(s, "health") ? ALERT_REC_HEALTH : ALERT_REC_RULE;
+	r->ts_us = sqlite3_column_int64(st, SC_TS);
+	r->sensor = store_sqlite_col_text(st, SC_SENSOR);
+	r->schema_version = (uint32_t)sqlite3_column_int64(st, SC_SCHEMA);
+	r->sid = (uint32_t)sqlite3_column_int64(st, SC_SID);
+	r->rev = (uint32_t)sqlite3_column_int64(st, SC_REV);
+	r->severity = (uint8_t)sqlite3_column_int(st, SC_SEVERITY);
+	r->signature = store_sqlite_col_text(st, SC_SIGNATURE);
+	r->signature_en = store_sqlite_col_text(st, SC_SIGNATURE_EN);
+	r->category = store_sqlite_col_text(st, SC_CATEGORY);
+	r->clause = store_sqlite_col_text(st, SC_CLAUSE);
+	r->threat = store_sqlite_col_text(st, SC_THREAT);
+	r->flow_id = (uint64_t)sqlite3_column_int64(st, SC_FLOW_ID);
+	r->proto = store_sqlite_col_text(st, SC_PROTO);
+	r->app_proto = store_sqlite_col_text(st, SC_APP_PROTO);
+	store_sqlite_col_addr(st, SC_SRC_IP, SC_SRC_BIN, &r->src);
+	store_sqlite_col_addr(st, SC_DEST_IP, SC_DEST_BIN, &r->dest);
+	r->src_port = (int)store_sqlite_col_opt(st, SC_SRC_PORT);
+	r->dest_port = (int)store_sqlite_col_opt(st, SC_DEST_PORT);
+	r->src_zone = store_sqlite_col_text(st, SC_SRC_ZONE);
+	r->dest_zone = store_sqlite_col_text(st, SC_DEST_ZONE);
+	r->src_zone_name = store_sqlite_col_text(st, SC_SRC_ZONE_NAME);
+	r->dest_zone_name = store_sqlite_col_text(st, SC_DEST_ZONE_NAME);
+	r->src_country = store_sqlite_col_text(st, SC_SRC_COUNTRY);
+	r->dest_country = store_sqlite_col_text(st, SC_DEST_COUNTRY);
+	r->src_asn = store_sqlite_col_opt(st, SC_SRC_ASN);
+	r->dest_asn = store_sqlite_col_opt(st, SC_DEST_ASN);
+	r->health_condition = store_sqlite_col_text(st, SC_HEALTH_CONDITION);
+	r->health_state = store_sqlite_col_text(st, SC_HEALTH_STATE);
+}
+
+/* The row's line, from alert_json ("" if it is missing). */
+static int store_sqlite_row_json(struct store_sqlite *q, struct query_row *row, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = q->st[SQ_JSON];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, row->id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0)) {
+		row->rec.json = store_sqlite_col_text(st, 0);
+		row->rec.json_len = (size_t)sqlite3_column_bytes(st, 0);
+		return 0;
+	}
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		row->rec.json = (char *)"";
+		row->rec.json_len = 0;
+		return 0;
+	}
+	return store_sqlite_fail(q, "reading an alert's line", err, errlen);
+}
+
+static int store_sqlite_query(void *be, const struct query_filter *f, query_row_fn cb, void *ctx,
+			      char *err, size_t errlen)
+{
+	struct store_sqlite *q = be;
+	struct store_sqlite_build *b = calloc(1, sizeof(*b));
+	struct query_row row;
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "%s: out of memory", q->path);
+		return -1;
+	}
+	store_sqlite_build_query(b, f);
+	st = store_sqlite_prepare(q, b, err, errlen);
+	if (!st) {
+		free(b);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_sqlite_row(st, &row);
+		if (store_sqlite_row_json(q, &row, err, errlen) < 0) {
+			ret = -1;
+		} else {
+			ret = cb(ctx, &row);
+		}
+		sqlite3_reset(q->st[SQ_JSON]);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(q, "query", err, errlen);
+	sqlite3_finalize(st);
+	free(b);
+	return ret;
+}
+
+static int store_sqlite_count_by(void *be, const struct query_filter *f, enum query_key key,
+				 uint64_t limit, query_count_fn cb, void *ctx, char *err, size_t errlen)
+{
+	struct store_sqlite *q = be;
+	struct store_sqlite_build *b = calloc(1, sizeof(*b));
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (!b) {
+		snprintf(err, errlen, "%s: out of memory", q->path);
+		return -1;
+	}
+	store_sqlite_build_count(b, f, key, limit);
+	st = store_sqlite_prepare(q, b, err, errlen);
+	if (!st) {
+		free(b);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct query_count c;
+		char day[40];
+		memset(&c, 0, sizeof(c));
+		if (key == QUERY_KEY_DAY) {
+			/* a day number: its date (formatted as UTC, it is already shifted) */
+			query_time_format(sqlite3_column_int64(st, 0) * 86400 * 1000000, 0, 0, day, sizeof(day));
+			day[10] = '\0';
+			c.key = day;
+		} else {
+			c.key = (const char *)sqlite3_column_text(st, 0);
+			if (!c.key)
+				c.key = "";
+		}
+		c.label = (const char *)sqlite3_column_text(st, 1);
+		c.label_en = (const char *)sqlite3_column_text(st, 2);
+		c.count = (uint64_t)sqlite3_column_int64(st, 3);
+		c.severity_min = (uint8_t)sqlite3_column_int(st, 4);
+		c.first_us = sqlite3_column_int64(st, 5);
+		c.last_us = sqlite3_column_int64(st, 6);
+		ret = cb(ctx, &c);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(q, "count", err, errlen);
+	sqlite3_finalize(st);
+	free(b);
+	return ret;
+}
+
+static int store_sqlite_sensors(void *be, store_sensor_fn cb, void *ctx, char *err, size_t errlen)
+{
+	struct store_sqlite *q = be;
+	sqlite3_stmt *st = q->st[SQ_SENSORS];
+	struct store_sensor *sn = malloc(sizeof(*sn));
+	int rc, ret = 0;
+
+	if (!sn) {
+		snprintf(err, errlen, "%s: out of memory", q->path);
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t *const counters[] = { &sn->uptime_s, &sn->packets, &sn->kernel_drops,
+					      &sn->queue_drops, &sn->flows, &sn->flows_active,
+					      &sn->alerts, &sn->alerts_dropped, &sn->spool_records,
+					      &sn->spool_bytes };
+		const char *s;
+
+		memset(sn, 0, sizeof(*sn));
+		s = (const char *)sqlite3_column_text(st, 0);
+		snprintf(sn->sensor, sizeof(sn->sensor), "%s", s ? s : "");
+		sn->last_heartbeat_us = sqlite3_column_int64(st, 1);   /* NULL: 0 */
+		s = (const char *)sqlite3_column_text(st, 2);
+		snprintf(sn->version, sizeof(sn->version), "%s", s ? s : "");
+		s = (const char *)sqlite3_column_text(st, 3);
+		snprintf(sn->ruleset, sizeof(sn->ruleset), "%s", s ? s : "");
+		for (int i = 0; i < (int)(sizeof(counters) / sizeof(counters[0])); i++)
+			*counters[i] = store_sqlite_col_opt(st, 4 + i);
+		sn->first_received_us = sqlite3_column_int64(st, 14);
+		sn->last_received_us = sqlite3_column_int64(st, 15);
+		sn->last_alert_us = sqlite3_column_int64(st, 16);
+		sn->stored = (uint64_t)sqlite3_column_int64(st, 17);
+		ret = cb(ctx, sn);
+		if (ret)
+			break;
+	}
+	if (!ret && rc != SQLITE_DONE)
+		ret = store_sqlite_fail(q, "listing sensors", err, errlen);
+	sqlite3_reset(st);
+	free(sn);
+	return ret;
+}
+
 const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.open = store_sqlite_open,
@@ -632,4 +1248,7 @@ const struct store_ops store_sqlite_ops = {
 	.heartbeat = store_sqlite_heartbeat,
 	.purge = store_sqlite_purge,
 	.stats = store_sqlite_stats,
+	.query = store_sqlite_query,
+	.count_by = store_sqlite_count_by,
+	.sensors = store_sqlite_sensors,
 };

@@ -447,15 +447,22 @@ static int rlink_io_fail(struct rlink *s, const char *what, int saved_errno)
 	return -1;
 }
 
-void rlink_call_start(struct rlink *s)
+void rlink_call_start_extra(struct rlink *s, uint32_t extra_ms)
 {
+	uint64_t ms = (uint64_t)s->command_timeout_ms + extra_ms;
+
 	clock_gettime(CLOCK_MONOTONIC, &s->deadline);
-	s->deadline.tv_sec += s->command_timeout_ms / 1000;
-	s->deadline.tv_nsec += (long)(s->command_timeout_ms % 1000) * 1000000L;
+	s->deadline.tv_sec += (time_t)(ms / 1000);
+	s->deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
 	if (s->deadline.tv_nsec >= 1000000000L) {
 		s->deadline.tv_sec++;
 		s->deadline.tv_nsec -= 1000000000L;
 	}
+}
+
+void rlink_call_start(struct rlink *s)
+{
+	rlink_call_start_extra(s, 0);
 }
 
 /* Give the next system call what is left of the deadline.  0, or -1

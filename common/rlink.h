@@ -91,6 +91,8 @@ int rlink_require(struct rlink *l);
  * names the call in error messages.  Each returns 0 or -1 (reason kept,
  * disconnected). */
 void rlink_call_start(struct rlink *l);
+/* The same, for a call the server may hold extra_ms on purpose (a BLOCK). */
+void rlink_call_start_extra(struct rlink *l, uint32_t extra_ms);
 int rlink_append(struct rlink *l, const char *what, int argc, const char **argv, const size_t *argvlen);
 int rlink_flush(struct rlink *l, const char *what);
 

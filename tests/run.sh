@@ -7,6 +7,8 @@
 #   replay/NAME     every script tests/replay/NAME.sh
 #   live/NAME       every script tests/live/NAME.sh
 #   redis/NAME      every script tests/redis/NAME.sh (a throwaway redis-server each)
+#   collector/NAME  every script tests/collector/NAME.sh (zw-collector; most with
+#                   a throwaway redis-server)
 # A test passes with exit 0, is skipped with exit 77, and fails otherwise
 # (including a timeout).  Its output goes to $BUILD/test-logs/<name>.log; a
 # failure prints the last 30 lines.  The last line is exactly
@@ -110,7 +112,7 @@ for bin in "$BUILD"/tests/fuzz_*-replay; do
 done
 
 # Scripts: exit 0 pass, 1 fail, 77 skip.
-for dir in replay redis live; do
+for dir in replay redis collector live; do
 	for script in tests/"$dir"/*.sh; do
 		[ -f "$script" ] || continue
 		name=${script##*/}

@@ -1,0 +1,627 @@
+/*
+ * run — `zw-collector run`: the consumer loop.  Read a batch from the
+ * group (own pending entries first after a (re)connect, entries idle too
+ * long at another consumer every claim_interval, else new ones), take
+ * each entry apart (entry.c, alert_parse.c), store the valid alerts in one
+ * durable transaction and each invalid entry in the quarantine, and only
+ * then XACK the batch.  Between batches: copy the sensors' heartbeats,
+ * trim the stream, apply retention, log counters.
+ *
+ * Failures: Redis lost -> reconnect with backoff (1 s doubling to 30 s),
+ * the batch in hand is kept and acknowledged after; store failure (busy,
+ * disk full) -> the batch is retried, never acknowledged unstored.
+ * SIGTERM/SIGINT: the batch in hand is finished (stored and acknowledged if
+ * Redis is there), then exit 0.  What was read and not acknowledged stays
+ * pending in Redis for the next start or another collector.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alert_parse.h"
+#include "cmd.h"
+#include "conf.h"
+#include "consume.h"
+#include "entry.h"
+#include "rlink.h"
+#include "store.h"
+
+#define RUN_BACKOFF_MIN_MS   1000u
+#define RUN_BACKOFF_MAX_MS   30000u
+#define RUN_SENSORS_MAX      10000u      /* heartbeats read per poll */
+#define RUN_PURGE_ROWS       20000u      /* rows deleted per retention step */
+#define RUN_CLAIM_ROUNDS     1000u       /* XAUTOCLAIM calls per pass, at most */
+#define RUN_STATS_INTERVAL_S 60u
+#define RUN_ERR_MAX          1024
+
+struct run_counters {
+	uint64_t read, stored, duplicates, quarantined, gone, acked, claimed, pending_reread,
+		 trimmed, purged, heartbeats, redis_errors, store_errors, ack_errors;
+};
+
+struct run {
+	const struct cmd_env *env;
+	const struct settings *st;
+	const struct log *lg;
+	struct store *store;
+	struct consume *cons;
+	struct consume_batch batch;
+	struct alert_rec *recs;          /* batch's valid alerts */
+	const char **ids;                /* batch's ids to acknowledge */
+	size_t cap;
+	const char *consumer;            /* this process in the group */
+	uint64_t exit_idle_s;            /* --exit-idle: 0 = run until stopped */
+	struct run_counters n;
+	uint64_t backoff_ms;
+	bool need_pending;               /* read own pending list before new entries */
+	uint64_t next_claim_us, next_hb_us, next_trim_us, next_purge_us, next_stats_us;
+	uint64_t last_activity_us;       /* monotonic: last entry read */
+	struct log_ratelimit rl_redis, rl_store, rl_quarantine;
+	char raw[STORE_RAW_MAX];         /* an entry's fields, as quarantined */
+};
+
+static uint64_t run_clock_us(clockid_t id)
+{
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t run_mono_us(void)
+{
+	return run_clock_us(CLOCK_MONOTONIC);
+}
+
+static int64_t run_wall_us(void)
+{
+	return (int64_t)run_clock_us(CLOCK_REALTIME);
+}
+
+static bool run_stopping(const struct run *r)
+{
+	return *r->env->stop != 0;
+}
+
+/* Sleep ms, waking early when a stop is asked. */
+static void run_sleep(const struct run *r, uint64_t ms)
+{
+	while (ms && !run_stopping(r)) {
+		uint64_t step = ms < 100 ? ms : 100;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)step * 1000000L };
+
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+}
+
+static void run_redis_failed(struct run *r, const char *what)
+{
+	uint64_t suppressed;
+
+	r->n.redis_errors++;
+	consume_disconnect(r->cons);
+	if (log_ratelimit_ok(&r->rl_redis, run_mono_us(), 10000000u, &suppressed))
+		log_warn(r->lg, "%s: %s; retrying in %" PRIu64 " ms%s", what, consume_error(r->cons),
+			 r->backoff_ms, suppressed ? " (similar messages suppressed)" : "");
+	run_sleep(r, r->backoff_ms);
+	r->backoff_ms = r->backoff_ms * 2 > RUN_BACKOFF_MAX_MS ? RUN_BACKOFF_MAX_MS : r->backoff_ms * 2;
+}
+
+/* Keep an entry that is not an alert.  Retries until stored or stopping:
+ * 0, or -1 (stopping, not stored: do not acknowledge). */
+static int run_quarantine(struct run *r, const struct consume_entry *e, const struct entry_view *v,
+			  const char *why)
+{
+	char sensor[ALERT_PARSE_MAX_SENSOR + 1], err[RUN_ERR_MAX];
+	const char *raw = v && v->json ? v->json : "";
+	size_t rawlen = v && v->json ? v->json_len : 0;
+	const char *sensor_p = NULL;
+	uint64_t suppressed;
+
+	if (v && v->sensor && v->sensor_len && v->sensor_len <= ALERT_PARSE_MAX_SENSOR &&
+	    !memchr(v->sensor, '\0', v->sensor_len)) {
+		memcpy(sensor, v->sensor, v->sensor_len);
+		sensor[v->sensor_len] = '\0';
+		sensor_p = sensor;
+	}
+	/* no usable json field: keep the names and values, "name=value\n" each
+	 * (the strings are separate allocations: copied, up to the cap) */
+	if (!raw[0] && e->n_fv) {
+		size_t off = 0;
+
+		rawlen = 0;
+		for (size_t i = 0; i < e->n_fv; i++) {
+			const char *part[2] = { e->fv[i], i % 2 ? "\n" : "=" };
+			size_t plen[2] = { e->fvlen[i], 1 };
+
+			for (int k = 0; k < 2; k++) {
+				size_t take = off < sizeof(r->raw) ? sizeof(r->raw) - off : 0;
+
+				if (take > plen[k])
+					take = plen[k];
+				memcpy(r->raw + off, part[k], take);
+				off += take;
+				rawlen += plen[k];
+			}
+		}
+		raw = r->raw;
+	}
+	for (;;) {
+		if (store_quarantine(r->store, e->id, sensor_p, raw, rawlen, why, run_wall_us(), err,
+				     sizeof(err)) == 0)
+			break;
+		r->n.store_errors++;
+		log_error(r->lg, "store: quarantining entry %s: %s; retrying", e->id, err);
+		if (run_stopping(r))
+			return -1;
+		run_sleep(r, 1000);
+	}
+	r->n.quarantined++;
+	if (log_ratelimit_ok(&r->rl_quarantine, run_mono_us(), 10000000u, &suppressed))
+		log_warn(r->lg, "entry %s%s%s quarantined: %s%s", e->id, sensor_p ? " from " : "",
+			 sensor_p ? sensor_p : "", why,
+			 suppressed ? " (more quarantined: see the counters)" : "");
+	return 0;
+}
+
+/* One entry: into recs (valid) or the quarantine.  0, or -1 (stopping). */
+static int run_entry(struct run *r, const struct consume_entry *e, size_t *nrec)
+{
+	struct entry_view v;
+	char why[STORE_REASON_MAX];
+
+	if (e->gone) {
+		r->n.gone++;
+		return 0;
+	}
+	if (e->bad)
+		return run_quarantine(r, e, NULL, "entry: its fields are not strings");
+	if (entry_decode(e->fv, e->fvlen, e->n_fv, &v, why, sizeof(why)) < 0)
+		return run_quarantine(r, e, NULL, why);
+	if (alert_parse(v.json, v.json_len, &r->recs[*nrec], why, sizeof(why)) < 0)
+		return run_quarantine(r, e, &v, why);
+	if (entry_check(&v, &r->recs[*nrec], why, sizeof(why)) < 0) {
+		alert_rec_fini(&r->recs[*nrec]);
+		return run_quarantine(r, e, &v, why);
+	}
+	(*nrec)++;
+	return 0;
+}
+
+static void run_recs_fini(struct run *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		alert_rec_fini(&r->recs[i]);
+}
+
+/* Store the batch, then acknowledge it.  0; -1 when stopping before it was
+ * stored (nothing acknowledged); 1 when stored but the XACK failed (the
+ * entries stay pending and come back: dedup makes that harmless). */
+static int run_batch(struct run *r, const struct consume_batch *b)
+{
+	struct store_put_result res;
+	char err[RUN_ERR_MAX];
+	size_t nrec = 0, nid = 0;
+	uint64_t suppressed;
+
+	for (size_t i = 0; i < b->n; i++) {
+		if (run_entry(r, &b->e[i], &nrec) < 0) {
+			run_recs_fini(r, nrec);
+			return -1;
+		}
+		r->ids[nid++] = b->e[i].id;
+	}
+	r->n.read += b->n;
+	while (store_put_batch(r->store, r->recs, nrec, run_wall_us(), &res, err, sizeof(err)) < 0) {
+		r->n.store_errors++;
+		if (log_ratelimit_ok(&r->rl_store, run_mono_us(), 10000000u, &suppressed))
+			log_error(r->lg, "store: %s; the batch of %zu is kept and retried", err, nrec);
+		if (run_stopping(r)) {
+			run_recs_fini(r, nrec);
+			return -1;
+		}
+		run_sleep(r, 1000);
+	}
+	run_recs_fini(r, nrec);
+	r->n.stored += res.inserted;
+	r->n.duplicates += res.duplicates;
+	if (consume_ack(r->cons, r->ids, nid) < 0) {
+		r->n.ack_errors++;
+		return 1;
+	}
+	r->n.acked += nid;
+	return 0;
+}
+
+/* Own pending entries (after a start or reconnect), from the start of the
+ * list.  0, or -1 (Redis failed). */
+static int run_pending(struct run *r)
+{
+	char from[STORE_STREAM_ID_MAX + 1] = "0";
+
+	while (!run_stopping(r)) {
+		if (consume_read_pending(r->cons, from, &r->batch) < 0)
+			return -1;
+		if (r->batch.n == 0)
+			break;
+		r->n.pending_reread += r->batch.n;
+		r->last_activity_us = run_mono_us();
+		snprintf(from, sizeof(from), "%s", r->batch.e[r->batch.n - 1].id);
+		if (run_batch(r, &r->batch) != 0)
+			return -1;
+	}
+	r->need_pending = false;
+	return 0;
+}
+
+/* Entries idle at other (dead) consumers.  0, or -1 (Redis failed). */
+static int run_claim(struct run *r, bool *found)
+{
+	char cursor[STORE_STREAM_ID_MAX + 1] = "0-0";
+
+	*found = false;
+	for (unsigned round = 0; round < RUN_CLAIM_ROUNDS && !run_stopping(r); round++) {
+		if (consume_claim(r->cons, cursor, sizeof(cursor), &r->batch) < 0)
+			return -1;
+		if (r->batch.n) {
+			*found = true;
+			r->n.claimed += r->batch.n;
+			r->last_activity_us = run_mono_us();
+			log_info(r->lg, "took over %zu entries left pending by another consumer",
+				 r->batch.n);
+			if (run_batch(r, &r->batch) != 0)
+				return -1;
+		}
+		if (!strcmp(cursor, "0-0"))
+			break;
+	}
+	return 0;
+}
+
+struct run_hb_ctx {
+	struct run *r;
+	int failed;
+};
+
+static int run_heartbeat(void *ctx, const char *sensor, size_t len, int64_t hb_s, const char *const *fv,
+			 const size_t *fvlen, size_t n_fv)
+{
+	struct run_hb_ctx *h = ctx;
+	struct store_sensor hb;
+	char err[RUN_ERR_MAX];
+
+	if (len == 0 || len >= sizeof(hb.sensor) || memchr(sensor, '\0', len) || hb_s <= 0)
+		return 0;
+	memset(&hb, 0, sizeof(hb));
+	memcpy(hb.sensor, sensor, len);
+	hb.last_heartbeat_us = hb_s * 1000000;
+	entry_heartbeat(fv, fvlen, n_fv, &hb);
+	if (store_heartbeat(h->r->store, &hb, err, sizeof(err)) < 0) {
+		h->failed = 1;
+		h->r->n.store_errors++;
+		log_warn(h->r->lg, "store: heartbeat of %s: %s", hb.sensor, err);
+		return 1;
+	}
+	h->r->n.heartbeats++;
+	return 0;
+}
+
+/* The between-batches work that is due (all of it when final).  -1 when
+ * Redis failed. */
+static int run_timers(struct run *r, bool final)
+{
+	uint64_t now = run_mono_us();
+	char err[RUN_ERR_MAX];
+
+	if (now >= r->next_hb_us || final) {
+		struct run_hb_ctx h = { .r = r };
+
+		r->next_hb_us = now + r->st->sensor_poll_s * 1000000u;
+		if (consume_sensors(r->cons, RUN_SENSORS_MAX, run_heartbeat, &h) < 0 && !h.failed)
+			return -1;
+	}
+	if (r->st->trim && (now >= r->next_trim_us || final)) {
+		uint64_t trimmed;
+
+		r->next_trim_us = now + r->st->trim_interval_s * 1000000u;
+		if (consume_trim(r->cons, &trimmed) < 0) {
+			log_warn(r->lg, "trimming the stream: %s", consume_error(r->cons));
+			return -1;
+		}
+		r->n.trimmed += trimmed;
+	}
+	if (r->st->retention_days && now >= r->next_purge_us && !final) {
+		int64_t before = run_wall_us() - (int64_t)r->st->retention_days * 86400 * 1000000;
+		uint64_t deleted = RUN_PURGE_ROWS;
+
+		r->next_purge_us = now + r->st->purge_interval_s * 1000000u;
+		/* a few steps now; a big backlog goes on at the next batches */
+		for (int i = 0; i < 5 && deleted == RUN_PURGE_ROWS && !run_stopping(r); i++) {
+			if (store_purge_before(r->store, before, RUN_PURGE_ROWS, &deleted, err, sizeof(err)) < 0) {
+				r->n.store_errors++;
+				log_warn(r->lg, "store: retention: %s", err);
+				break;
+			}
+			r->n.purged += deleted;
+			if (deleted == RUN_PURGE_ROWS)
+				r->next_purge_us = now;   /* more to do */
+		}
+	}
+	return 0;
+}
+
+static void run_log_counters(const struct run *r, const char *when)
+{
+	log_info(r->lg,
+		 "%s: read %" PRIu64 ", stored %" PRIu64 ", duplicates %" PRIu64 ", quarantined %" PRIu64
+		 ", acknowledged %" PRIu64 ", taken over %" PRIu64 ", re-read pending %" PRIu64
+		 ", gone %" PRIu64 ", trimmed %" PRIu64 ", purged %" PRIu64 ", heartbeats %" PRIu64
+		 ", redis errors %" PRIu64 ", store errors %" PRIu64 ", ack errors %" PRIu64,
+		 when, r->n.read, r->n.stored, r->n.duplicates, r->n.quarantined, r->n.acked, r->n.claimed,
+		 r->n.pending_reread, r->n.gone, r->n.trimmed, r->n.purged, r->n.heartbeats,
+		 r->n.redis_errors, r->n.store_errors, r->n.ack_errors);
+}
+
+/* One step of the loop.  0 to go on, -1 after a Redis failure (handled). */
+static int run_step(struct run *r)
+{
+	bool found;
+	int rc;
+
+	if (!consume_is_connected(r->cons)) {
+		if (consume_connect(r->cons) < 0) {
+			run_redis_failed(r, "connect");
+			return -1;
+		}
+		log_info(r->lg, "connected to %s, group %s, consumer %s", consume_stream_key(r->cons),
+			 r->st->group, r->consumer);
+		r->backoff_ms = RUN_BACKOFF_MIN_MS;
+		r->need_pending = true;
+	}
+	if (r->need_pending && run_pending(r) < 0)
+		goto fail;
+	if (run_mono_us() >= r->next_claim_us) {
+		r->next_claim_us = run_mono_us() + r->st->claim_interval_s * 1000000u;
+		if (run_claim(r, &found) < 0)
+			goto fail;
+	}
+	if (run_timers(r, false) < 0)
+		goto fail;
+	if (run_mono_us() >= r->next_stats_us) {
+		r->next_stats_us = run_mono_us() + RUN_STATS_INTERVAL_S * 1000000u;
+		run_log_counters(r, "counters");
+	}
+	if (run_stopping(r))
+		return 0;
+	if (consume_read_new(r->cons, &r->batch) < 0)
+		goto fail;
+	if (r->batch.n == 0)
+		return 0;
+	r->last_activity_us = run_mono_us();
+	rc = run_batch(r, &r->batch);
+	if (rc > 0) {
+		/* stored, not acknowledged: read our pending list again later */
+		r->need_pending = true;
+		goto fail;
+	}
+	return 0;
+fail:
+	run_redis_failed(r, "stream");
+	return -1;
+}
+
+static void run_usage(FILE *out)
+{
+	fputs("usage: zw-collector [-c FILE] run [options]\n"
+	      "\n"
+	      "Read the sensors' alert stream from Redis as a member of a consumer group,\n"
+	      "store each alert once, acknowledge what is stored.  Runs until SIGTERM or\n"
+	      "SIGINT (the batch in hand is finished; exit 0).\n"
+	      "\n"
+	      "  -c, --config FILE     config file (default " SETTINGS_DEFAULT_PATH " if present)\n"
+	      "  -s, --store PATH      the store: sqlite:PATH or PATH          [store]\n"
+	      "  -r, --redis URL       redis://[user:pass@]host:port/db, unix:///path [redis.url]\n"
+	      "      --prefix P        key prefix, as the sensors' (zw)        [redis.prefix]\n"
+	      "      --group G         consumer group (zw-collectors)          [redis.group]\n"
+	      "      --consumer NAME   this process in the group (host-pid)    [redis.consumer]\n"
+	      "      --batch N         entries per read and transaction (500)  [collector.batch]\n"
+	      "      --block-ms MS     wait for new entries this long (1000)   [collector.block_ms]\n"
+	      "      --claim-idle T    take over entries pending longer (60s)  [collector.claim_idle]\n"
+	      "      --claim-interval T  how often to look for them (10s)      [collector.claim_interval]\n"
+	      "      --no-trim         leave the stream's length to the sensors [collector.trim]\n"
+	      "      --retention-days N  delete alerts older (180; 0 keeps all) [store.retention_days]\n"
+	      "      --exit-idle T     exit 0 after T with nothing to read (tests, batch jobs)\n"
+	      "      --log-level L     error, warn, info, debug (info)         [log.level]\n"
+	      "  -h, --help            this text\n"
+	      "\n"
+	      "Times T: 90, 90s, 15m, 2h, 1d.  Every setting in [brackets] can be in the\n"
+	      "config file; doc/collector.md describes them all.\n",
+	      out);
+}
+
+enum {
+	RUN_OPT_PREFIX = 256, RUN_OPT_GROUP, RUN_OPT_CONSUMER, RUN_OPT_BATCH, RUN_OPT_BLOCK,
+	RUN_OPT_CLAIM_IDLE, RUN_OPT_CLAIM_INTERVAL, RUN_OPT_NO_TRIM, RUN_OPT_RETENTION,
+	RUN_OPT_EXIT_IDLE, RUN_OPT_LOG_LEVEL
+};
+
+/* Options into settings; 0, 1 (--help shown), or 2 (usage error). */
+static int run_options(const struct cmd_env *env, int argc, char **argv, uint64_t *exit_idle_s)
+{
+	static const struct option opts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "redis", required_argument, NULL, 'r' },
+		{ "prefix", required_argument, NULL, RUN_OPT_PREFIX },
+		{ "group", required_argument, NULL, RUN_OPT_GROUP },
+		{ "consumer", required_argument, NULL, RUN_OPT_CONSUMER },
+		{ "batch", required_argument, NULL, RUN_OPT_BATCH },
+		{ "block-ms", required_argument, NULL, RUN_OPT_BLOCK },
+		{ "claim-idle", required_argument, NULL, RUN_OPT_CLAIM_IDLE },
+		{ "claim-interval", required_argument, NULL, RUN_OPT_CLAIM_INTERVAL },
+		{ "no-trim", no_argument, NULL, RUN_OPT_NO_TRIM },
+		{ "retention-days", required_argument, NULL, RUN_OPT_RETENTION },
+		{ "exit-idle", required_argument, NULL, RUN_OPT_EXIT_IDLE },
+		{ "log-level", required_argument, NULL, RUN_OPT_LOG_LEVEL },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct {
+		int opt;
+		const char *key;
+	} keys[] = {
+		{ 's', "store" }, { 'r', "redis.url" }, { RUN_OPT_PREFIX, "redis.prefix" },
+		{ RUN_OPT_GROUP, "redis.group" }, { RUN_OPT_CONSUMER, "redis.consumer" },
+		{ RUN_OPT_BATCH, "collector.batch" }, { RUN_OPT_BLOCK, "collector.block_ms" },
+		{ RUN_OPT_CLAIM_IDLE, "collector.claim_idle" },
+		{ RUN_OPT_CLAIM_INTERVAL, "collector.claim_interval" },
+		{ RUN_OPT_RETENTION, "store.retention_days" }, { RUN_OPT_LOG_LEVEL, "log.level" },
+	};
+	char err[512];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:r:h", opts, NULL)) != -1) {
+		const char *key = NULL;
+
+		if (c == 'h') {
+			run_usage(stdout);
+			return 1;
+		}
+		if (c == RUN_OPT_NO_TRIM) {
+			env->settings->trim = 0;
+			continue;
+		}
+		if (c == RUN_OPT_EXIT_IDLE) {
+			if (conf_value_duration(optarg, 1, 86400, exit_idle_s, err, sizeof(err)) < 0) {
+				fprintf(stderr, "zw-collector run: --exit-idle: %s\n", err);
+				return 2;
+			}
+			continue;
+		}
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (keys[i].opt == c)
+				key = keys[i].key;
+		if (!key) {
+			run_usage(stderr);
+			return 2;
+		}
+		if (settings_set(env->settings, key, optarg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "zw-collector run: --%s: %s\n", argv[optind - 1] + 2, err);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "zw-collector run: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	return 0;
+}
+
+/* The settings' Redis part as the consumer's config.  0 or 2. */
+static int run_consume_config(const struct settings *st, struct consume_config *cc, char *name, size_t namelen)
+{
+	char err[512], host[128];
+
+	memset(cc, 0, sizeof(*cc));
+	if (rlink_url_parse(st->redis_url, &cc->link.url, err, sizeof(err)) < 0) {
+		fprintf(stderr, "zw-collector run: redis.url: %s\n", err);
+		return 2;
+	}
+	cc->link.connect_timeout_ms = (uint32_t)st->connect_timeout_ms;
+	cc->link.command_timeout_ms = (uint32_t)st->command_timeout_ms;
+	cc->link.keepalive_s = 30;
+	cc->prefix = st->prefix;
+	cc->group = st->group;
+	if (st->consumer[0]) {
+		snprintf(name, namelen, "%s", st->consumer);
+	} else {
+		if (gethostname(host, sizeof(host)) < 0)
+			snprintf(host, sizeof(host), "collector");
+		host[sizeof(host) - 1] = '\0';
+		snprintf(name, namelen, "%.100s-%ld", host, (long)getpid());
+	}
+	cc->consumer = name;
+	cc->count = (uint32_t)st->batch;
+	cc->block_ms = (uint32_t)st->block_ms;
+	cc->claim_idle_ms = st->claim_idle_s * 1000u;
+	return 0;
+}
+
+static int run_loop(struct run *r)
+{
+	uint64_t start = run_mono_us();
+
+	r->backoff_ms = RUN_BACKOFF_MIN_MS;
+	r->last_activity_us = start;
+	r->next_stats_us = start + RUN_STATS_INTERVAL_S * 1000000u;
+	while (!run_stopping(r)) {
+		bool was_connected = consume_is_connected(r->cons);
+
+		if (run_step(r) == 0 && r->exit_idle_s && was_connected &&
+		    run_mono_us() - r->last_activity_us >= r->exit_idle_s * 1000000u) {
+			log_info(r->lg, "nothing to read for %" PRIu64 " s: exiting (--exit-idle)",
+				 r->exit_idle_s);
+			break;
+		}
+	}
+	/* the last heartbeats, and a trim of what this run acknowledged */
+	if (consume_is_connected(r->cons))
+		run_timers(r, true);
+	run_log_counters(r, run_stopping(r) ? "stopped" : "done");
+	return 0;
+}
+
+int run_main(const struct cmd_env *env, int argc, char **argv)
+{
+	struct consume_config cc;
+	char err[RUN_ERR_MAX], consumer[CONSUME_NAME_MAX + 1], shown[RLINK_MAX_URL];
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.env = env;
+	r.st = env->settings;
+	r.lg = env->log;
+	rc = run_options(env, argc, argv, &r.exit_idle_s);
+	if (rc)
+		return rc == 1 ? 0 : 2;
+	env->log->level = settings_log_level(r.st);
+	if (run_consume_config(r.st, &cc, consumer, sizeof(consumer)))
+		return 2;
+	if (r.st->command_timeout_ms && r.st->command_timeout_ms <= 100) {
+		fprintf(stderr, "zw-collector run: redis.command_timeout_ms must be over 100\n");
+		return 2;
+	}
+	r.store = store_open(r.st->store, err, sizeof(err));
+	if (!r.store) {
+		log_error(r.lg, "%s", err);
+		return 1;
+	}
+	r.consumer = consumer;
+	r.cap = r.st->batch;
+	r.cons = consume_new(&cc);
+	r.recs = calloc(r.cap, sizeof(*r.recs));
+	r.ids = calloc(r.cap, sizeof(*r.ids));
+	if (!r.cons || !r.recs || !r.ids || consume_batch_init(&r.batch, r.cap) < 0) {
+		log_error(r.lg, "out of memory");
+		rc = 1;
+		goto out;
+	}
+	rlink_url_redacted(&cc.link.url, shown, sizeof(shown));
+	log_info(r.lg, "zw-collector %s: store %s, redis %s, stream %s, group %s, consumer %s",
+		 ZW_VERSION, r.st->store, shown, consume_stream_key(r.cons), r.st->group, consumer);
+	rc = run_loop(&r);
+out:
+	consume_batch_fini(&r.batch);
+	free(r.recs);
+	free(r.ids);
+	consume_free(r.cons);
+	store_close(r.store);
+	return rc;
+}
