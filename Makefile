@@ -8,7 +8,8 @@
 #   make fuzz-run   run each of them for FUZZ_SECONDS (30) from its corpus
 #   make bench      benchmarks against ndpiReader 4.2 (tests/bench/bench.sh), of
 #                   indicator lists against nDPI's Patricia tree (bench-ioc.sh) and
-#                   of the Redis output against redis-benchmark (bench-redis.sh)
+#                   of the Redis output against redis-benchmark (bench-redis.sh),
+#                   of the collector's store against the sqlite3 shell (bench-collector.sh)
 #   make bench-live packet -> Redis stream latency, live capture (root; also run
 #                   by bench-redis.sh)
 #   make install    PREFIX=/usr/local DESTDIR=  (never overwrites a config)
@@ -169,6 +170,7 @@ bench: all
 	BUILD=$(BUILD) tests/bench/bench.sh
 	BUILD=$(BUILD) tests/bench/bench-ioc.sh
 	BUILD=$(BUILD) tests/bench/bench-redis.sh
+	BUILD=$(BUILD) tests/bench/bench-collector.sh
 
 bench-live: all
 	BUILD=$(BUILD) tests/bench/bench-live.sh

@@ -119,6 +119,8 @@ static const char *store_rec_problem(const struct alert_rec *r)
 		return "alert_id is not 32 lower-case hex digits";
 	if (!r->sensor || !*r->sensor)
 		return "no sensor";
+	if (strlen(r->sensor) >= STORE_SENSOR_ID_MAX)
+		return "sensor id too long";
 	if (r->severity < 1 || r->severity > 5)
 		return "severity not 1..5";
 	if (!store_addr_is_valid(&r->src) || !store_addr_is_valid(&r->dest))

