@@ -309,20 +309,9 @@ enum analyst_opt {
 	OPT_MAX_INVALID, OPT_UTC_ONLY
 };
 
+/* --utc, also a filter option, is applied before the others (analyst_parse) */
 #define ANALYST_FILTER_OPTIONS \
-	{ "from", required_argument, NULL, OPT_FILTER }, \
-	{ "to", required_argument, NULL, OPT_FILTER }, \
-	{ "since", required_argument, NULL, OPT_FILTER }, \
-	{ "sensor", required_argument, NULL, OPT_FILTER }, \
-	{ "severity", required_argument, NULL, OPT_FILTER }, \
-	{ "sid", required_argument, NULL, OPT_FILTER }, \
-	{ "category", required_argument, NULL, OPT_FILTER }, \
-	{ "clause", required_argument, NULL, OPT_FILTER }, \
-	{ "ip", required_argument, NULL, OPT_FILTER }, \
-	{ "zone", required_argument, NULL, OPT_FILTER }, \
-	{ "country", required_argument, NULL, OPT_FILTER }, \
-	{ "app", required_argument, NULL, OPT_FILTER }, \
-	{ "kind", required_argument, NULL, OPT_FILTER }, \
+	QUERY_FILTER_LONG_OPTIONS(OPT_FILTER), \
 	{ "utc", no_argument, NULL, OPT_FILTER }
 
 #define ANALYST_COMMON_OPTIONS \
@@ -330,6 +319,32 @@ enum analyst_opt {
 	{ "json", no_argument, NULL, OPT_JSON }, \
 	{ "lang", required_argument, NULL, OPT_LANG }, \
 	{ "help", no_argument, NULL, 'h' }
+
+/* the parts of --help that commands share */
+#define ANALYST_FILTER_HELP \
+	"Filter (every one optional; all given must match):\n" \
+	"  --from TIME        alerts at or after TIME; --since TIME is the same\n" \
+	"  --to TIME          alerts before TIME\n" \
+	"                     TIME: now, -90s -15m -24h -7d -2w (before now; --since 24h\n" \
+	"                     also works), 2026-11-26, 2026-11-26T09:30, 2026-11-26 09:30:15,\n" \
+	"                     in JST unless --utc or it ends in Z or +09:00\n" \
+	"  --sensor ID        one sensor\n" \
+	"  --severity S       at least S: critical high medium low info, or 1-5\n" \
+	"  --sid N            one rule\n" \
+	"  --category TEXT    alert.category, exact (\"Unauthorised software\")\n" \
+	"  --clause TEXT      policy clause, exact, or a prefix ending in * (\"第6*\")\n" \
+	"  --ip ADDR|CIDR     source or destination (10.0.0.5, 10.0.0.0/8, 2001:db8::/32)\n" \
+	"  --zone KEY         source or destination zone (internet, lgwan, core, ...)\n" \
+	"  --country CC       source or destination country (JP, US)\n" \
+	"  --app NAME         app protocol: TLS.Tor, or TLS, or Tor (case ignored)\n" \
+	"  --kind K           alert (rules) or health (sensor health)\n" \
+	"  --utc              times in UTC, not JST (display and TIME)\n"
+
+#define ANALYST_COMMON_HELP \
+	"  --store PATH       the store (default: store = in the config)\n" \
+	"  --json             JSON lines for tools instead of a table\n" \
+	"  --lang ja|en       labels in Japanese (default, or display.lang) or English\n" \
+	"  -h, --help         this text\n"
 
 static const struct option analyst_query_opts[] = {
 	ANALYST_FILTER_OPTIONS,
@@ -340,6 +355,22 @@ static const struct option analyst_query_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const char analyst_query_help[] =
+	"usage: zw-collector query [options]\n"
+	"Alerts of the store that match the filter, newest first (default: the last\n"
+	"24 hours, at most 100), as a table, or with --json the lines as the sensors\n"
+	"wrote them.\n\n"
+	ANALYST_FILTER_HELP
+	"Order and size:\n"
+	"  --sort time|severity|id  newest first (time, default), most severe first, or\n"
+	"                     in the order stored (id)\n"
+	"  --asc              the other way round\n"
+	"  --limit N          at most N alerts (default 100; 0: all)\n"
+	"Output:\n"
+	ANALYST_COMMON_HELP
+	"Columns: time, sensor, severity, sid, signature, source, destination, app,\n"
+	"policy clause.  Exit: 0 (also when nothing matches), 1 store error, 2 usage.\n";
+
 static const struct option analyst_tail_opts[] = {
 	ANALYST_FILTER_OPTIONS,
 	{ "lines", required_argument, NULL, 'n' },
@@ -347,6 +378,19 @@ static const struct option analyst_tail_opts[] = {
 	ANALYST_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
+
+static const char analyst_tail_help[] =
+	"usage: zw-collector tail [options]\n"
+	"The last N alerts stored that match the filter, then each new one as it is\n"
+	"stored (the store is read every second), until interrupted (Ctrl-C).\n"
+	"Alerts are shown in the order they were stored.\n\n"
+	ANALYST_FILTER_HELP
+	"Tail:\n"
+	"  -n, --lines N      alerts shown at the start (default 10; 0: none)\n"
+	"  --count N          exit after N new alerts\n"
+	"Output:\n"
+	ANALYST_COMMON_HELP
+	"Exit: 0 when interrupted or after --count, 1 store error, 2 usage.\n";
 
 static const struct option analyst_top_opts[] = {
 	ANALYST_FILTER_OPTIONS,
@@ -356,12 +400,43 @@ static const struct option analyst_top_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
+static const char analyst_top_help[] =
+	"usage: zw-collector top [options]\n"
+	"Alerts that match the filter, counted by a key, most first (day and severity:\n"
+	"in their order).  Default: the last 24 hours, the 10 biggest groups.\n\n"
+	ANALYST_FILTER_HELP
+	"Counting:\n"
+	"  --by KEY           rule (default), src, dest, sensor, src-country,\n"
+	"                     dest-country, clause, src-zone, dest-zone, day, severity,\n"
+	"                     category, app  (day: in JST, or UTC with --utc)\n"
+	"  --limit N          the N biggest groups (default 10; day and severity: all;\n"
+	"                     0: all)\n"
+	"Output:\n"
+	ANALYST_COMMON_HELP
+	"Columns: rank, key, name (rule: signature; zones: zone name), count, share of\n"
+	"the matching alerts, most severe, first and last alert.\n"
+	"Exit: 0 (also when nothing matches), 1 store error, 2 usage.\n";
+
 static const struct option analyst_sensors_opts[] = {
 	{ "stale", required_argument, NULL, OPT_STALE },
 	{ "utc", no_argument, NULL, OPT_UTC_ONLY },
 	ANALYST_COMMON_OPTIONS,
 	{ NULL, 0, NULL, 0 }
 };
+
+static const char analyst_sensors_help[] =
+	"usage: zw-collector sensors [options]\n"
+	"Every sensor the store knows (by heartbeat or by alerts): its last heartbeat\n"
+	"and what it reported, and its alerts in the store.  STALE: no heartbeat for\n"
+	"longer than --stale (or sensors.stale in the config), or never one.\n\n"
+	"  --stale SECONDS    heartbeat age that makes a sensor STALE (0: only never)\n"
+	"  --utc              times in UTC, not JST\n"
+	ANALYST_COMMON_HELP
+	"Columns: sensor, status, heartbeat age, version, ruleset, packets,\n"
+	"kernel_drops, queue_drops, alerts_dropped, spool_records, spool_bytes (as the\n"
+	"last heartbeat said; - unknown), stored (its alerts in the store), last\n"
+	"received (when its newest alert arrived).\n"
+	"Exit: 0, 1 store error, 2 usage.\n";
 
 static const struct option analyst_import_opts[] = {
 	{ "store", required_argument, NULL, OPT_STORE },
@@ -370,33 +445,36 @@ static const struct option analyst_import_opts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char analyst_filter_help[] =
-	"Filter (every one optional; all given must match):\n"
-	"  --from TIME        alerts at or after TIME; --since TIME is the same\n"
-	"  --to TIME          alerts before TIME\n"
-	"                     TIME: now, -90s -15m -24h -7d -2w (before now; --since 24h\n"
-	"                     also works), 2026-11-26, 2026-11-26T09:30, 2026-11-26 09:30:15,\n"
-	"                     in JST unless --utc or it ends in Z or +09:00\n"
-	"  --sensor ID        one sensor\n"
-	"  --severity S       at least S: critical high medium low info, or 1-5\n"
-	"  --sid N            one rule\n"
-	"  --category TEXT    alert.category, exact (\"Unauthorised software\")\n"
-	"  --clause TEXT      policy clause, exact, or a prefix ending in * (\"第6*\")\n"
-	"  --ip ADDR|CIDR     source or destination (10.0.0.5, 10.0.0.0/8, 2001:db8::/32)\n"
-	"  --zone KEY         source or destination zone (internet, lgwan, core, ...)\n"
-	"  --country CC       source or destination country (JP, US)\n"
-	"  --app NAME         app protocol: TLS.Tor, or TLS, or Tor (case ignored)\n"
-	"  --kind K           alert (rules) or health (sensor health)\n"
-	"  --utc              times in UTC, not JST (display and TIME)\n";
+static const char analyst_import_help[] =
+	"usage: zw-collector import [options] FILE...\n"
+	"Stores the alerts of sensor --alerts files (JSON lines; - reads standard\n"
+	"input), in transactions of 1000.  An alert already stored (same alert_id) is\n"
+	"counted as a duplicate and changes nothing, so importing a file twice is\n"
+	"safe.  A line that is not a valid alert goes to the quarantine, named\n"
+	"FILE:LINE, with the reason.\n\n"
+	"  --store PATH       the store (created if missing; default: store = in the config)\n"
+	"  --max-invalid N    give up a file after N invalid lines (default 1000; 0: never)\n"
+	"  -h, --help         this text\n"
+	"Prints \"imported N, duplicates N, quarantined N\".  Exit: 0; 1 a file could not\n"
+	"be read, had too many invalid lines, or the store failed; 2 usage.\n";
 
-static const char analyst_common_help[] =
-	"  --store PATH       the store (default: store = in the config)\n"
-	"  --json             JSON lines for tools instead of a table\n"
-	"  --lang ja|en       labels in Japanese (default, or display.lang) or English\n"
-	"  -h, --help         this text\n";
+enum analyst_which { ANALYST_QUERY, ANALYST_TAIL, ANALYST_TOP, ANALYST_SENSORS, ANALYST_IMPORT };
+
+static const struct analyst_cmd {
+	const char *name;             /* when argv[0] is missing */
+	const struct option *opts;
+	const char *help;
+} analyst_cmds[] = {
+	[ANALYST_QUERY] = { "query", analyst_query_opts, analyst_query_help },
+	[ANALYST_TAIL] = { "tail", analyst_tail_opts, analyst_tail_help },
+	[ANALYST_TOP] = { "top", analyst_top_opts, analyst_top_help },
+	[ANALYST_SENSORS] = { "sensors", analyst_sensors_opts, analyst_sensors_help },
+	[ANALYST_IMPORT] = { "import", analyst_import_opts, analyst_import_help },
+};
 
 struct analyst {
 	const struct cmd_env *env;
+	enum analyst_which which;
 	const char *cmd;              /* argv[0]: "query" */
 	struct query_filter f;
 	const char *store_path;
@@ -445,16 +523,30 @@ static int analyst_number(const char *v, uint64_t min, uint64_t max, uint64_t *o
 	return 0;
 }
 
+/* v, the value of --name, as a number in [min, max] into *out: 0, or a
+ * usage error saying why not (NULL: "not a number MIN-MAX"). */
+static int analyst_number_opt(const struct analyst *a, const char *name, const char *v, uint64_t min,
+			      uint64_t max, const char *why, uint64_t *out)
+{
+	if (analyst_number(v, min, max, out) == 0)
+		return 0;
+	if (!why)
+		return analyst_usage(a, "--%s \"%.32s\": not a number %llu-%llu", name, v,
+				     (unsigned long long)min, (unsigned long long)max);
+	return analyst_usage(a, "--%s \"%.32s\": %s", name, v, why);
+}
+
 struct analyst_pending {
 	const char *name, *value;
 };
 
-/* getopt_long over argv with opts; filter options are applied after the
- * others, --utc first, so that an absolute time is read in the zone the
- * whole command line asks for.  0, 2 (usage), or 3 (help printed: exit 0). */
-static int analyst_parse(struct analyst *a, const struct option *opts, const char *help,
-			 int argc, char **argv)
+/* getopt_long over argv with the command's options; filter options are
+ * applied after the others, --utc first, so that an absolute time is read
+ * in the zone the whole command line asks for.  0, 2 (usage), or 3 (help
+ * printed: exit 0). */
+static int analyst_parse(struct analyst *a, int argc, char **argv)
 {
+	const struct option *opts = analyst_cmds[a->which].opts;
 	const struct settings *st = a->env->settings;
 	struct analyst_pending *pend;
 	const char *lang = st && st->lang ? st->lang : "ja";
@@ -473,7 +565,7 @@ static int analyst_parse(struct analyst *a, const struct option *opts, const cha
 		return analyst_fail(a, "out of memory");
 	optind = 0;        /* GNU: start afresh (main may have parsed its own) */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":hn:", opts, &idx)) != -1) {
+	while (rc == 0 && (c = getopt_long(argc, argv, ":hn:", opts, &idx)) != -1) {
 		switch (c) {
 		case OPT_FILTER:
 			if (!strcmp(opts[idx].name, "utc")) {
@@ -498,63 +590,50 @@ static int analyst_parse(struct analyst *a, const struct option *opts, const cha
 			break;
 		case OPT_LANG:
 			lang = optarg;
-			if (strcmp(lang, "ja") && strcmp(lang, "en")) {
+			if (strcmp(lang, "ja") && strcmp(lang, "en"))
 				rc = analyst_usage(a, "--lang \"%.32s\": not ja or en", optarg);
-				goto out;
-			}
 			break;
 		case 'n':
-			if (opts != analyst_tail_opts) {
+			if (a->which != ANALYST_TAIL)
 				rc = analyst_usage(a, "unknown option -n");
-				goto out;
-			}
-			if (analyst_number(optarg, 0, QUERY_LIMIT_MAX, &a->lines) < 0) {
-				rc = analyst_usage(a, "--lines \"%.32s\": not a number 0-%u", optarg,
-						   QUERY_LIMIT_MAX);
-				goto out;
-			}
+			else
+				rc = analyst_number_opt(a, "lines", optarg, 0, QUERY_LIMIT_MAX, NULL, &a->lines);
 			break;
 		case OPT_COUNT:
-			if (analyst_number(optarg, 1, UINT64_MAX, &a->count) < 0) {
-				rc = analyst_usage(a, "--count \"%.32s\": not a number of at least 1", optarg);
-				goto out;
-			}
+			rc = analyst_number_opt(a, "count", optarg, 1, UINT64_MAX, "not a number of at least 1",
+						&a->count);
 			break;
 		case OPT_BY:
-			if (query_key_parse(optarg, &a->by) < 0) {
+			if (query_key_parse(optarg, &a->by) < 0)
 				rc = analyst_usage(a, "--by \"%.32s\": not rule, src, dest, sensor, src-country,"
 						   " dest-country, clause, src-zone, dest-zone, day, severity,"
 						   " category or app", optarg);
-				goto out;
-			}
 			break;
 		case OPT_STALE:
-			if (analyst_number(optarg, 0, 100LL * 365 * 86400, &a->stale_s) < 0) {
-				rc = analyst_usage(a, "--stale \"%.32s\": not a number of seconds", optarg);
-				goto out;
-			}
+			rc = analyst_number_opt(a, "stale", optarg, 0, 100LL * 365 * 86400,
+						"not a number of seconds", &a->stale_s);
 			break;
 		case OPT_MAX_INVALID:
-			if (analyst_number(optarg, 0, UINT64_MAX, &a->max_invalid) < 0) {
-				rc = analyst_usage(a, "--max-invalid \"%.32s\": not a number", optarg);
-				goto out;
-			}
+			rc = analyst_number_opt(a, "max-invalid", optarg, 0, UINT64_MAX, "not a number",
+						&a->max_invalid);
 			break;
 		case 'h':
-			fputs(help, stdout);
+			fputs(analyst_cmds[a->which].help, stdout);
 			rc = 3;
-			goto out;
+			break;
 		case ':':
 			rc = analyst_usage(a, "option %s needs a value", argv[optind - 1]);
-			goto out;
+			break;
 		default:
 			if (optopt && optopt < 256)
 				rc = analyst_usage(a, "unknown option -%c", optopt);
 			else
 				rc = analyst_usage(a, "unknown option %s", argv[optind - 1]);
-			goto out;
+			break;
 		}
 	}
+	if (rc)
+		goto out;
 	a->english = !strcmp(lang, "en");
 	if (a->utc)
 		a->f.tz_offset_s = 0;
@@ -570,9 +649,9 @@ static int analyst_parse(struct analyst *a, const struct option *opts, const cha
 	}
 	a->files = argv + optind;
 	a->nfiles = argc - optind;
-	if (a->nfiles && opts != analyst_import_opts)
+	if (a->nfiles && a->which != ANALYST_IMPORT)
 		rc = analyst_usage(a, "unexpected argument \"%.64s\"", argv[optind]);
-	else if (!a->nfiles && opts == analyst_import_opts)
+	else if (!a->nfiles && a->which == ANALYST_IMPORT)
 		rc = analyst_usage(a, "no file to import (FILE..., - for standard input)");
 	else if (!a->store_path)
 		rc = analyst_usage(a, "no store: --store PATH, or store = in the config");
@@ -620,6 +699,29 @@ static struct store *analyst_open(const struct analyst *a, bool create)
 	return s;
 }
 
+/* What every command does first: a set up for the command `which`, its
+ * options parsed and, when s is given, the store opened (import opens it
+ * later).  -1 to go on, else the exit status (0 after --help). */
+static int analyst_start(struct analyst *a, enum analyst_which which, const struct cmd_env *env,
+			 int argc, char **argv, struct store **s)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	a->env = env;
+	a->which = which;
+	a->cmd = argc > 0 ? argv[0] : analyst_cmds[which].name;
+	rc = analyst_parse(a, argc, argv);
+	if (rc)
+		return rc == 3 ? 0 : rc;
+	if (s) {
+		*s = analyst_open(a, false);
+		if (!*s)
+			return 1;
+	}
+	return -1;
+}
+
 /* ---- alert rows ---------------------------------------------------------- */
 
 static const char *analyst_severity(uint8_t sev, bool english)
@@ -655,43 +757,38 @@ static void analyst_endpoint(const struct alert_rec_addr *ad, int port, char *bu
 
 enum { AC_TIME, AC_SENSOR, AC_SEV, AC_SID, AC_SIG, AC_SRC, AC_DEST, AC_APP, AC_CLAUSE, AC_N };
 
+/* A column as a command declares it: its head in both languages. */
+struct analyst_col_def {
+	const char *ja, *en;
+	int cap, min;
+	bool right;
+};
+
+static void analyst_cols(const struct analyst *a, const struct analyst_col_def *defs, int n,
+			 struct analyst_col *cols)
+{
+	for (int i = 0; i < n; i++)
+		cols[i] = (struct analyst_col){ a->english ? defs[i].en : defs[i].ja, defs[i].cap,
+						defs[i].min, defs[i].right, 0 };
+}
+
 static void analyst_alert_cols(const struct analyst *a, struct analyst_col *cols)
 {
-	static const struct analyst_col base[AC_N] = {
-		[AC_TIME] = { NULL, 19, 19, false, 0 },
-		[AC_SENSOR] = { NULL, 24, 10, false, 0 },
-		[AC_SEV] = { NULL, 8, 4, false, 0 },
-		[AC_SID] = { NULL, 10, 4, true, 0 },
-		[AC_SIG] = { NULL, 48, 30, false, 0 },
-		[AC_SRC] = { NULL, 47, 21, false, 0 },
-		[AC_DEST] = { NULL, 47, 21, false, 0 },
-		[AC_APP] = { NULL, 20, 10, false, 0 },
-		[AC_CLAUSE] = { NULL, 16, 8, false, 0 },
+	static const struct analyst_col_def defs[AC_N] = {
+		[AC_TIME] = { "時刻 (JST)", "time (JST)", 19, 19, false },
+		[AC_SENSOR] = { "センサー", "sensor", 24, 10, false },
+		[AC_SEV] = { "重要度", "severity", 8, 4, false },
+		[AC_SID] = { "SID", "sid", 10, 4, true },
+		[AC_SIG] = { "シグネチャ", "signature", 48, 30, false },
+		[AC_SRC] = { "送信元", "source", 47, 21, false },
+		[AC_DEST] = { "宛先", "destination", 47, 21, false },
+		[AC_APP] = { "アプリ", "app", 20, 10, false },
+		[AC_CLAUSE] = { "条項", "clause", 16, 8, false },
 	};
-	bool utc = a->f.tz_offset_s == 0;
 
-	memcpy(cols, base, sizeof(base));
-	if (a->english) {
-		cols[AC_TIME].head = utc ? "time (UTC)" : "time (JST)";
-		cols[AC_SENSOR].head = "sensor";
-		cols[AC_SEV].head = "severity";
-		cols[AC_SID].head = "sid";
-		cols[AC_SIG].head = "signature";
-		cols[AC_SRC].head = "source";
-		cols[AC_DEST].head = "destination";
-		cols[AC_APP].head = "app";
-		cols[AC_CLAUSE].head = "clause";
-	} else {
-		cols[AC_TIME].head = utc ? "時刻 (UTC)" : "時刻 (JST)";
-		cols[AC_SENSOR].head = "センサー";
-		cols[AC_SEV].head = "重要度";
-		cols[AC_SID].head = "SID";
-		cols[AC_SIG].head = "シグネチャ";
-		cols[AC_SRC].head = "送信元";
-		cols[AC_DEST].head = "宛先";
-		cols[AC_APP].head = "アプリ";
-		cols[AC_CLAUSE].head = "条項";
-	}
+	analyst_cols(a, defs, AC_N, cols);
+	if (a->f.tz_offset_s == 0)
+		cols[AC_TIME].head = a->english ? "time (UTC)" : "時刻 (UTC)";
 }
 
 /* The row's cells into bufs (AC_N buffers of ANALYST_CELL_MAX). */
@@ -714,11 +811,49 @@ static void analyst_alert_cells(const struct analyst *a, const struct query_row 
 		cells[i] = bufs[i];
 }
 
+/* A command's output: a table, or JSON lines. */
 struct analyst_out {
 	const struct analyst *a;
 	struct analyst_table t;
-	uint64_t n;
+	struct jsonw w;           /* top and sensors: the line being written */
+	uint64_t n;               /* rows */
 };
+
+static void analyst_out_init(struct analyst_out *o, const struct analyst *a,
+			     const struct analyst_col *cols, int ncol, bool fixed)
+{
+	o->a = a;
+	o->n = 0;
+	analyst_table_init(&o->t, cols, ncol, fixed, stdout);
+	jsonw_init(&o->w, ANALYST_JSON_MAX);
+}
+
+/* The rows still held printed, o and the store closed; rc < 0: the store
+ * failed with err.  0, or the exit status 1. */
+static int analyst_out_end(struct analyst_out *o, struct store *s, int rc, const char *err)
+{
+	if (!o->a->json && o->n)
+		analyst_table_flush(&o->t);
+	analyst_table_fini(&o->t);
+	jsonw_fini(&o->w);
+	store_close(s);
+	return rc < 0 ? analyst_fail(o->a, err) : 0;
+}
+
+/* o->w's object as a line */
+static void analyst_out_json(struct analyst_out *o)
+{
+	if (jsonw_ok(&o->w)) {
+		fwrite(o->w.buf, 1, o->w.len, stdout);
+		fputc('\n', stdout);
+	}
+}
+
+/* A note on stderr ("no alerts match"), in the language asked for. */
+static void analyst_note(const struct analyst *a, const char *en, const char *ja)
+{
+	fprintf(stderr, "%s\n", a->english ? en : ja);
+}
 
 static int analyst_query_row(void *ctx, const struct query_row *row)
 {
@@ -751,57 +886,28 @@ static int analyst_finish_output(const struct analyst *a)
 	return 0;
 }
 
-static const char analyst_query_help[] =
-	"usage: zw-collector query [options]\n"
-	"Alerts of the store that match the filter, newest first (default: the last\n"
-	"24 hours, at most 100), as a table, or with --json the lines as the sensors\n"
-	"wrote them.\n\n";
-
 int analyst_query(const struct cmd_env *env, int argc, char **argv)
 {
-	struct analyst a = { .env = env, .cmd = argc > 0 ? argv[0] : "query" };
+	struct analyst a;
 	struct analyst_col cols[AC_N];
-	struct analyst_out o = { .a = &a };
+	struct analyst_out o;
 	struct store *s;
-	char err[512], *help;
-	size_t hlen;
+	char err[512];
 	int rc;
 
-	hlen = strlen(analyst_query_help) + strlen(analyst_filter_help) + strlen(analyst_common_help) + 512;
-	help = malloc(hlen);
-	if (!help)
-		return analyst_fail(&a, "out of memory");
-	snprintf(help, hlen, "%s%s"
-		 "Order and size:\n"
-		 "  --sort time|severity|id  newest first (time, default), most severe first, or\n"
-		 "                     in the order stored (id)\n"
-		 "  --asc              the other way round\n"
-		 "  --limit N          at most N alerts (default 100; 0: all)\n"
-		 "Output:\n%s"
-		 "Columns: time, sensor, severity, sid, signature, source, destination, app,\n"
-		 "policy clause.  Exit: 0 (also when nothing matches), 1 store error, 2 usage.\n",
-		 analyst_query_help, analyst_filter_help, analyst_common_help);
-	rc = analyst_parse(&a, analyst_query_opts, help, argc, argv);
-	free(help);
-	if (rc)
-		return rc == 3 ? 0 : rc;
+	rc = analyst_start(&a, ANALYST_QUERY, env, argc, argv, &s);
+	if (rc >= 0)
+		return rc;
 	analyst_default_range(&a);
 	if (!a.has_limit)
 		a.f.limit = 100;
-	s = analyst_open(&a, false);
-	if (!s)
-		return 1;
 	analyst_alert_cols(&a, cols);
-	analyst_table_init(&o.t, cols, AC_N, false, stdout);
+	analyst_out_init(&o, &a, cols, AC_N, false);
 	rc = store_query(s, &a.f, analyst_query_row, &o, err, sizeof(err));
-	if (!a.json && o.n)
-		analyst_table_flush(&o.t);
-	analyst_table_fini(&o.t);
-	store_close(s);
-	if (rc < 0)
-		return analyst_fail(&a, err);
+	if (analyst_out_end(&o, s, rc, err))
+		return 1;
 	if (o.n == 0)
-		fprintf(stderr, "%s\n", a.english ? "no alerts match" : "該当するアラートはありません");
+		analyst_note(&a, "no alerts match", "該当するアラートはありません");
 	else if (a.f.limit && o.n == a.f.limit && !a.json)
 		fprintf(stderr, a.english ? "(the first %llu shown: --limit N for more)\n"
 					  : "(先頭の %llu 件を表示: 続きは --limit N で)\n",
@@ -903,45 +1009,22 @@ static void analyst_sleep(const struct analyst *a, int64_t us)
 		nanosleep(&ts, NULL);
 }
 
-static const char analyst_tail_help[] =
-	"usage: zw-collector tail [options]\n"
-	"The last N alerts stored that match the filter, then each new one as it is\n"
-	"stored (the store is read every second), until interrupted (Ctrl-C).\n"
-	"Alerts are shown in the order they were stored.\n\n";
-
 int analyst_tail(const struct cmd_env *env, int argc, char **argv)
 {
-	struct analyst a = { .env = env, .cmd = argc > 0 ? argv[0] : "tail" };
+	struct analyst a;
 	struct analyst_col cols[AC_N];
 	struct analyst_tail t;
 	struct store *s;
-	char err[512], *help;
+	char err[512];
 	int64_t cursor;
-	size_t hlen;
 	int rc;
 
-	hlen = strlen(analyst_tail_help) + strlen(analyst_filter_help) + strlen(analyst_common_help) + 512;
-	help = malloc(hlen);
-	if (!help)
-		return analyst_fail(&a, "out of memory");
-	snprintf(help, hlen, "%s%s"
-		 "Tail:\n"
-		 "  -n, --lines N      alerts shown at the start (default 10; 0: none)\n"
-		 "  --count N          exit after N new alerts\n"
-		 "Output:\n%s"
-		 "Exit: 0 when interrupted or after --count, 1 store error, 2 usage.\n",
-		 analyst_tail_help, analyst_filter_help, analyst_common_help);
-	rc = analyst_parse(&a, analyst_tail_opts, help, argc, argv);
-	free(help);
-	if (rc)
-		return rc == 3 ? 0 : rc;
-	s = analyst_open(&a, false);
-	if (!s)
-		return 1;
+	rc = analyst_start(&a, ANALYST_TAIL, env, argc, argv, &s);
+	if (rc >= 0)
+		return rc;
 	memset(&t, 0, sizeof(t));
-	t.o.a = &a;
 	analyst_alert_cols(&a, cols);
-	analyst_table_init(&t.o.t, cols, AC_N, true, stdout);
+	analyst_out_init(&t.o, &a, cols, AC_N, true);
 	rc = 0;
 	if (analyst_max_id(s, &cursor, err, sizeof(err)) < 0)
 		goto fail;
@@ -1000,15 +1083,14 @@ int analyst_tail(const struct cmd_env *env, int argc, char **argv)
 	}
 	goto out;
 fail:
-	rc = analyst_fail(&a, err);
+	rc = -1;
 out:
 	for (size_t i = 0; i < t.nheld; i++)
 		free(t.held[i]);
 	free(t.held);
-	analyst_table_fini(&t.o.t);
-	store_close(s);
-	if (rc)
-		return rc;
+	/* (the table was flushed before the polls: no row is held) */
+	if (analyst_out_end(&t.o, s, rc, err))
+		return 1;
 	return analyst_finish_output(&a);
 }
 
@@ -1038,10 +1120,8 @@ static const struct analyst_key_head analyst_key_heads[QUERY_KEY_COUNT_] = {
 enum { TC_RANK, TC_KEY, TC_LABEL, TC_COUNT, TC_SHARE, TC_SEV, TC_FIRST, TC_LAST, TC_N };
 
 struct analyst_top {
-	const struct analyst *a;
-	struct analyst_table t;
-	struct jsonw w;
-	uint64_t total, n;
+	struct analyst_out out;
+	uint64_t total;
 	bool has_label;
 };
 
@@ -1054,39 +1134,37 @@ static int analyst_top_total(void *ctx, const struct query_count *c)
 static int analyst_top_row(void *ctx, const struct query_count *c)
 {
 	struct analyst_top *o = ctx;
-	const struct analyst *a = o->a;
+	const struct analyst *a = o->out.a;
+	struct jsonw *w = &o->out.w;
 	const char *label = a->english && c->label_en ? c->label_en : c->label;
 	double share = o->total ? (double)c->count / (double)o->total : 0.0;
 	char rank[24], key[ANALYST_CELL_MAX], count[24], pct[24], first[48], last[48];
 
 	if (*a->env->stop)
 		return 1;
-	o->n++;
+	o->out.n++;
 	if (a->json) {
-		jsonw_reset(&o->w);
-		jsonw_obj_begin(&o->w);
-		jsonw_kv_str(&o->w, "by", query_key_name(a->by));
-		jsonw_kv_str(&o->w, "key", c->key);
+		jsonw_reset(w);
+		jsonw_obj_begin(w);
+		jsonw_kv_str(w, "by", query_key_name(a->by));
+		jsonw_kv_str(w, "key", c->key);
 		if (c->label)
-			jsonw_kv_str(&o->w, "label", c->label);
+			jsonw_kv_str(w, "label", c->label);
 		if (c->label_en)
-			jsonw_kv_str(&o->w, "label_en", c->label_en);
-		jsonw_kv_u64(&o->w, "count", c->count);
-		jsonw_key(&o->w, "share");
-		jsonw_double(&o->w, share);
-		jsonw_kv_u64(&o->w, "severity", c->severity_min);
+			jsonw_kv_str(w, "label_en", c->label_en);
+		jsonw_kv_u64(w, "count", c->count);
+		jsonw_key(w, "share");
+		jsonw_double(w, share);
+		jsonw_kv_u64(w, "severity", c->severity_min);
 		query_time_format(c->first_us, a->f.tz_offset_s, 6, first, sizeof(first));
 		query_time_format(c->last_us, a->f.tz_offset_s, 6, last, sizeof(last));
-		jsonw_kv_str(&o->w, "first", first);
-		jsonw_kv_str(&o->w, "last", last);
-		jsonw_obj_end(&o->w);
-		if (jsonw_ok(&o->w)) {
-			fwrite(o->w.buf, 1, o->w.len, stdout);
-			fputc('\n', stdout);
-		}
+		jsonw_kv_str(w, "first", first);
+		jsonw_kv_str(w, "last", last);
+		jsonw_obj_end(w);
+		analyst_out_json(&o->out);
 		return 0;
 	}
-	snprintf(rank, sizeof(rank), "%llu", (unsigned long long)o->n);
+	snprintf(rank, sizeof(rank), "%llu", (unsigned long long)o->out.n);
 	if (a->by == QUERY_KEY_SEVERITY)
 		snprintf(key, sizeof(key), "%s %s", c->key, analyst_severity((uint8_t)atoi(c->key), a->english));
 	else
@@ -1103,59 +1181,32 @@ static int analyst_top_row(void *ctx, const struct query_count *c)
 		for (int i = 0; i < TC_N; i++)
 			if (i != TC_LABEL || o->has_label)
 				row[k++] = cells[i];
-		analyst_table_add(&o->t, row);
+		analyst_table_add(&o->out.t, row);
 	}
 	return 0;
 }
 
-static const char analyst_top_help[] =
-	"usage: zw-collector top [options]\n"
-	"Alerts that match the filter, counted by a key, most first (day and severity:\n"
-	"in their order).  Default: the last 24 hours, the 10 biggest groups.\n\n";
-
 int analyst_top(const struct cmd_env *env, int argc, char **argv)
 {
-	struct analyst a = { .env = env, .cmd = argc > 0 ? argv[0] : "top" };
+	struct analyst a;
 	struct analyst_top o;
 	struct analyst_col cols[TC_N];
 	const struct analyst_key_head *kh;
 	uint64_t limit;
 	struct store *s;
-	char err[512], *help;
-	size_t hlen;
+	char err[512];
 	int rc, k = 0;
 
-	hlen = strlen(analyst_top_help) + strlen(analyst_filter_help) + strlen(analyst_common_help) + 1024;
-	help = malloc(hlen);
-	if (!help)
-		return analyst_fail(&a, "out of memory");
-	snprintf(help, hlen, "%s%s"
-		 "Counting:\n"
-		 "  --by KEY           rule (default), src, dest, sensor, src-country,\n"
-		 "                     dest-country, clause, src-zone, dest-zone, day, severity,\n"
-		 "                     category, app  (day: in JST, or UTC with --utc)\n"
-		 "  --limit N          the N biggest groups (default 10; day and severity: all;\n"
-		 "                     0: all)\n"
-		 "Output:\n%s"
-		 "Columns: rank, key, name (rule: signature; zones: zone name), count, share of\n"
-		 "the matching alerts, most severe, first and last alert.\n"
-		 "Exit: 0 (also when nothing matches), 1 store error, 2 usage.\n",
-		 analyst_top_help, analyst_filter_help, analyst_common_help);
-	rc = analyst_parse(&a, analyst_top_opts, help, argc, argv);
-	free(help);
-	if (rc)
-		return rc == 3 ? 0 : rc;
+	rc = analyst_start(&a, ANALYST_TOP, env, argc, argv, &s);
+	if (rc >= 0)
+		return rc;
 	analyst_default_range(&a);
 	if (a.has_limit)
 		limit = a.f.limit;
 	else
 		limit = a.by == QUERY_KEY_DAY || a.by == QUERY_KEY_SEVERITY ? 0 : 10;
 	a.f.limit = 0;
-	s = analyst_open(&a, false);
-	if (!s)
-		return 1;
 	memset(&o, 0, sizeof(o));
-	o.a = &a;
 	kh = &analyst_key_heads[a.by];
 	o.has_label = kh->label_ja != NULL;
 	cols[k++] = (struct analyst_col){ "#", 6, 0, true, 0 };
@@ -1167,21 +1218,15 @@ int analyst_top(const struct cmd_env *env, int argc, char **argv)
 	cols[k++] = (struct analyst_col){ a.english ? "max severity" : "最大重要度", 12, 0, false, 0 };
 	cols[k++] = (struct analyst_col){ a.english ? "first" : "最初", 19, 0, false, 0 };
 	cols[k++] = (struct analyst_col){ a.english ? "last" : "最後", 19, 0, false, 0 };
-	analyst_table_init(&o.t, cols, k, false, stdout);
-	jsonw_init(&o.w, ANALYST_JSON_MAX);
+	analyst_out_init(&o.out, &a, cols, k, false);
 	/* the total (for shares): five groups at most, whatever the key */
 	rc = store_count_by(s, &a.f, QUERY_KEY_SEVERITY, 0, analyst_top_total, &o.total, err, sizeof(err));
 	if (rc == 0 && o.total)
 		rc = store_count_by(s, &a.f, a.by, limit, analyst_top_row, &o, err, sizeof(err));
-	if (!a.json && o.n)
-		analyst_table_flush(&o.t);
-	analyst_table_fini(&o.t);
-	jsonw_fini(&o.w);
-	store_close(s);
-	if (rc < 0)
-		return analyst_fail(&a, err);
+	if (analyst_out_end(&o.out, s, rc, err))
+		return 1;
 	if (!o.total)
-		fprintf(stderr, "%s\n", a.english ? "no alerts match" : "該当するアラートはありません");
+		analyst_note(&a, "no alerts match", "該当するアラートはありません");
 	else if (!a.json)
 		printf(a.english ? "total %llu alerts\n" : "合計 %llu 件\n", (unsigned long long)o.total);
 	return analyst_finish_output(&a);
@@ -1193,10 +1238,8 @@ enum { SC_SENSOR, SC_STATUS, SC_HB, SC_VERSION, SC_RULESET, SC_PACKETS, SC_KDROP
        SC_ADROPPED, SC_SPOOLR, SC_SPOOLB, SC_STORED, SC_LAST, SC_N };
 
 struct analyst_sensors {
-	const struct analyst *a;
-	struct analyst_table t;
-	struct jsonw w;
-	uint64_t n, stale;
+	struct analyst_out out;
+	uint64_t stale;
 };
 
 static void analyst_age(int64_t age_s, bool english, char *buf, size_t len)
@@ -1240,7 +1283,7 @@ static void analyst_json_time(struct jsonw *w, const char *key, int64_t us, int 
 static int analyst_sensor_row(void *ctx, const struct store_sensor *sn)
 {
 	struct analyst_sensors *o = ctx;
-	const struct analyst *a = o->a;
+	const struct analyst *a = o->out.a;
 	int64_t age_s = sn->last_heartbeat_us ? (a->env->now_us - sn->last_heartbeat_us) / ANALYST_US : -1;
 	bool stale = !sn->last_heartbeat_us || (a->stale_s && age_s > (int64_t)a->stale_s);
 	char c[SC_N][STORE_SENSOR_TEXT_MAX + 8];
@@ -1248,10 +1291,10 @@ static int analyst_sensor_row(void *ctx, const struct store_sensor *sn)
 
 	if (*a->env->stop)
 		return 1;
-	o->n++;
+	o->out.n++;
 	o->stale += stale;
 	if (a->json) {
-		struct jsonw *w = &o->w;
+		struct jsonw *w = &o->out.w;
 		jsonw_reset(w);
 		jsonw_obj_begin(w);
 		jsonw_kv_str(w, "sensor", sn->sensor);
@@ -1277,10 +1320,7 @@ static int analyst_sensor_row(void *ctx, const struct store_sensor *sn)
 		analyst_json_time(w, "last_received", sn->last_received_us, a->f.tz_offset_s);
 		analyst_json_time(w, "last_alert", sn->last_alert_us, a->f.tz_offset_s);
 		jsonw_obj_end(w);
-		if (jsonw_ok(w)) {
-			fwrite(w->buf, 1, w->len, stdout);
-			fputc('\n', stdout);
-		}
+		analyst_out_json(&o->out);
 		return 0;
 	}
 	snprintf(c[SC_STATUS], sizeof(c[0]), "%s", stale ? "STALE" : "OK");
@@ -1304,91 +1344,45 @@ static int analyst_sensor_row(void *ctx, const struct store_sensor *sn)
 	for (int i = 0; i < SC_N; i++)
 		cells[i] = c[i];
 	cells[SC_SENSOR] = sn->sensor;
-	analyst_table_add(&o->t, cells);
+	analyst_table_add(&o->out.t, cells);
 	return 0;
 }
 
-static const char analyst_sensors_help[] =
-	"usage: zw-collector sensors [options]\n"
-	"Every sensor the store knows (by heartbeat or by alerts): its last heartbeat\n"
-	"and what it reported, and its alerts in the store.  STALE: no heartbeat for\n"
-	"longer than --stale (or sensors.stale in the config), or never one.\n\n"
-	"  --stale SECONDS    heartbeat age that makes a sensor STALE (0: only never)\n"
-	"  --utc              times in UTC, not JST\n";
-
 int analyst_sensors(const struct cmd_env *env, int argc, char **argv)
 {
-	struct analyst a = { .env = env, .cmd = argc > 0 ? argv[0] : "sensors" };
+	struct analyst a;
 	struct analyst_sensors o;
 	struct store *s;
-	char err[512], *help;
-	size_t hlen;
+	char err[512];
 	int rc;
-	struct analyst_col cols[SC_N] = {
-		[SC_SENSOR] = { NULL, 32, 0, false, 0 },
-		[SC_STATUS] = { NULL, 5, 0, false, 0 },
-		[SC_HB] = { NULL, 16, 0, false, 0 },
-		[SC_VERSION] = { NULL, 16, 0, false, 0 },
-		[SC_RULESET] = { NULL, 20, 0, false, 0 },
-		[SC_PACKETS] = { NULL, 20, 0, true, 0 },
-		[SC_KDROPS] = { NULL, 20, 0, true, 0 },
-		[SC_QDROPS] = { NULL, 20, 0, true, 0 },
-		[SC_ADROPPED] = { NULL, 20, 0, true, 0 },
-		[SC_SPOOLR] = { NULL, 20, 0, true, 0 },
-		[SC_SPOOLB] = { NULL, 20, 0, true, 0 },
-		[SC_STORED] = { NULL, 20, 0, true, 0 },
-		[SC_LAST] = { NULL, 19, 0, false, 0 },
-	};
-	static const char *const heads[SC_N][2] = {
-		[SC_SENSOR] = { "センサー", "sensor" },
-		[SC_STATUS] = { "状態", "status" },
-		[SC_HB] = { "ハートビート", "heartbeat" },
-		[SC_VERSION] = { "バージョン", "version" },
-		[SC_RULESET] = { "ルールセット", "ruleset" },
-		[SC_PACKETS] = { "パケット", "packets" },
-		[SC_KDROPS] = { "カーネル破棄", "kernel_drops" },
-		[SC_QDROPS] = { "キュー破棄", "queue_drops" },
-		[SC_ADROPPED] = { "欠落アラート", "alerts_dropped" },
-		[SC_SPOOLR] = { "スプール件数", "spool_records" },
-		[SC_SPOOLB] = { "スプールバイト", "spool_bytes" },
-		[SC_STORED] = { "保存アラート", "stored" },
-		[SC_LAST] = { "最終受信", "last_received" },
+	struct analyst_col cols[SC_N];
+	static const struct analyst_col_def defs[SC_N] = {
+		[SC_SENSOR] = { "センサー", "sensor", 32, 0, false },
+		[SC_STATUS] = { "状態", "status", 5, 0, false },
+		[SC_HB] = { "ハートビート", "heartbeat", 16, 0, false },
+		[SC_VERSION] = { "バージョン", "version", 16, 0, false },
+		[SC_RULESET] = { "ルールセット", "ruleset", 20, 0, false },
+		[SC_PACKETS] = { "パケット", "packets", 20, 0, true },
+		[SC_KDROPS] = { "カーネル破棄", "kernel_drops", 20, 0, true },
+		[SC_QDROPS] = { "キュー破棄", "queue_drops", 20, 0, true },
+		[SC_ADROPPED] = { "欠落アラート", "alerts_dropped", 20, 0, true },
+		[SC_SPOOLR] = { "スプール件数", "spool_records", 20, 0, true },
+		[SC_SPOOLB] = { "スプールバイト", "spool_bytes", 20, 0, true },
+		[SC_STORED] = { "保存アラート", "stored", 20, 0, true },
+		[SC_LAST] = { "最終受信", "last_received", 19, 0, false },
 	};
 
-	hlen = strlen(analyst_sensors_help) + strlen(analyst_common_help) + 512;
-	help = malloc(hlen);
-	if (!help)
-		return analyst_fail(&a, "out of memory");
-	snprintf(help, hlen, "%s%s"
-		 "Columns: sensor, status, heartbeat age, version, ruleset, packets,\n"
-		 "kernel_drops, queue_drops, alerts_dropped, spool_records, spool_bytes (as the\n"
-		 "last heartbeat said; - unknown), stored (its alerts in the store), last\n"
-		 "received (when its newest alert arrived).\n"
-		 "Exit: 0, 1 store error, 2 usage.\n",
-		 analyst_sensors_help, analyst_common_help);
-	rc = analyst_parse(&a, analyst_sensors_opts, help, argc, argv);
-	free(help);
-	if (rc)
-		return rc == 3 ? 0 : rc;
-	s = analyst_open(&a, false);
-	if (!s)
-		return 1;
-	for (int i = 0; i < SC_N; i++)
-		cols[i].head = heads[i][a.english];
+	rc = analyst_start(&a, ANALYST_SENSORS, env, argc, argv, &s);
+	if (rc >= 0)
+		return rc;
+	analyst_cols(&a, defs, SC_N, cols);
 	memset(&o, 0, sizeof(o));
-	o.a = &a;
-	analyst_table_init(&o.t, cols, SC_N, false, stdout);
-	jsonw_init(&o.w, ANALYST_JSON_MAX);
+	analyst_out_init(&o.out, &a, cols, SC_N, false);
 	rc = store_sensors(s, analyst_sensor_row, &o, err, sizeof(err));
-	if (!a.json && o.n)
-		analyst_table_flush(&o.t);
-	analyst_table_fini(&o.t);
-	jsonw_fini(&o.w);
-	store_close(s);
-	if (rc < 0)
-		return analyst_fail(&a, err);
-	if (!o.n)
-		fprintf(stderr, "%s\n", a.english ? "no sensors in the store" : "センサーの記録はありません");
+	if (analyst_out_end(&o.out, s, rc, err))
+		return 1;
+	if (!o.out.n)
+		analyst_note(&a, "no sensors in the store", "センサーの記録はありません");
 	return analyst_finish_output(&a);
 }
 
@@ -1508,29 +1502,16 @@ static int analyst_import_file(struct analyst_import *im, const char *path, char
 	return rc;
 }
 
-static const char analyst_import_help[] =
-	"usage: zw-collector import [options] FILE...\n"
-	"Stores the alerts of sensor --alerts files (JSON lines; - reads standard\n"
-	"input), in transactions of 1000.  An alert already stored (same alert_id) is\n"
-	"counted as a duplicate and changes nothing, so importing a file twice is\n"
-	"safe.  A line that is not a valid alert goes to the quarantine, named\n"
-	"FILE:LINE, with the reason.\n\n"
-	"  --store PATH       the store (created if missing; default: store = in the config)\n"
-	"  --max-invalid N    give up a file after N invalid lines (default 1000; 0: never)\n"
-	"  -h, --help         this text\n"
-	"Prints \"imported N, duplicates N, quarantined N\".  Exit: 0; 1 a file could not\n"
-	"be read, had too many invalid lines, or the store failed; 2 usage.\n";
-
 int analyst_import(const struct cmd_env *env, int argc, char **argv)
 {
-	struct analyst a = { .env = env, .cmd = argc > 0 ? argv[0] : "import" };
+	struct analyst a;
 	struct analyst_import im;
 	char err[1024];
 	int rc, status = 0;
 
-	rc = analyst_parse(&a, analyst_import_opts, analyst_import_help, argc, argv);
-	if (rc)
-		return rc == 3 ? 0 : rc;
+	rc = analyst_start(&a, ANALYST_IMPORT, env, argc, argv, NULL);
+	if (rc >= 0)
+		return rc;
 	memset(&im, 0, sizeof(im));
 	im.a = &a;
 	im.recs = calloc(ANALYST_IMPORT_BATCH, sizeof(*im.recs));
@@ -1546,6 +1527,7 @@ int analyst_import(const struct cmd_env *env, int argc, char **argv)
 		free(im.line);
 		return 1;
 	}
+	rc = 0;
 	for (int i = 0; i < a.nfiles && !*env->stop; i++) {
 		rc = analyst_import_file(&im, a.files[i], err, sizeof(err));
 		if (rc > 0) {

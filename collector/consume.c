@@ -330,9 +330,9 @@ int consume_read_pending(struct consume *c, const char *from, struct consume_bat
 	return consume_readgroup(c, from, false, b);
 }
 
-int consume_read_new(struct consume *c, struct consume_batch *b)
+int consume_read_new(struct consume *c, bool block, struct consume_batch *b)
 {
-	return consume_readgroup(c, ">", true, b);
+	return consume_readgroup(c, ">", block, b);
 }
 
 int consume_claim(struct consume *c, char *cursor, size_t cursor_len, struct consume_batch *b)

@@ -70,8 +70,9 @@ void consume_batch_fini(struct consume_batch *b);
  * restart under the same name), after id from ("0" first, then the last
  * id returned), at most count.  0 (b->n may be 0: none left) or -1. */
 int consume_read_pending(struct consume *c, const char *from, struct consume_batch *b);
-/* New entries (">"), waiting up to block_ms.  0 (b->n 0: none) or -1. */
-int consume_read_new(struct consume *c, struct consume_batch *b);
+/* New entries (">"), waiting up to block_ms when block (else answering at
+ * once).  0 (b->n 0: none) or -1. */
+int consume_read_new(struct consume *c, bool block, struct consume_batch *b);
 /* Take over entries idle longer than claim_idle_ms from any consumer
  * (XAUTOCLAIM from *cursor, "0-0" to start; *cursor is set to where to
  * go on, "0-0" when the whole list was scanned).  0 or -1. */

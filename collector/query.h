@@ -59,6 +59,26 @@ void query_filter_init(struct query_filter *f);   /* no conditions, JST */
 int query_filter_option(struct query_filter *f, const char *name, const char *value,
 			int64_t now_us, char *err, size_t errlen);
 
+/* The struct option entries (<getopt.h>) of the filter options every
+ * command that filters takes, each giving val; the option's name is what
+ * query_filter_option wants.  Commands add sort/asc/limit/utc as they need.
+ * The order matters to getopt_long: an abbreviation ("--si") is the first
+ * entry it begins. */
+#define QUERY_FILTER_LONG_OPTIONS(val) \
+	{ "from", required_argument, NULL, (val) }, \
+	{ "since", required_argument, NULL, (val) }, \
+	{ "to", required_argument, NULL, (val) }, \
+	{ "sensor", required_argument, NULL, (val) }, \
+	{ "severity", required_argument, NULL, (val) }, \
+	{ "sid", required_argument, NULL, (val) }, \
+	{ "category", required_argument, NULL, (val) }, \
+	{ "clause", required_argument, NULL, (val) }, \
+	{ "ip", required_argument, NULL, (val) }, \
+	{ "zone", required_argument, NULL, (val) }, \
+	{ "country", required_argument, NULL, (val) }, \
+	{ "app", required_argument, NULL, (val) }, \
+	{ "kind", required_argument, NULL, (val) }
+
 /* A time: "now"; relative "-90s" "-15m" "-24h" "-7d" "-2w" (before now_us);
  * absolute "2026-11-26", "2026-11-26T09:30", "2026-11-26 09:30:15" (with
  * optional fraction), in the zone tz_offset_s unless it ends in "Z" or

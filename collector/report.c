@@ -1615,19 +1615,7 @@ enum {
 };
 
 static const struct option report_long_opts[] = {
-	{ "from", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "since", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "to", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "sensor", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "severity", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "sid", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "category", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "clause", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "ip", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "zone", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "country", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "app", required_argument, NULL, REPORT_OPT_FILTER },
-	{ "kind", required_argument, NULL, REPORT_OPT_FILTER },
+	QUERY_FILTER_LONG_OPTIONS(REPORT_OPT_FILTER),
 	{ "format", required_argument, NULL, REPORT_OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "lang", required_argument, NULL, REPORT_OPT_LANG },

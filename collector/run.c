@@ -7,6 +7,11 @@
  * then XACK the batch.  Between batches: copy the sensors' heartbeats,
  * trim the stream, apply retention, log counters.
  *
+ * Two stages overlap while the stream is busy: a thread parses batch k+1
+ * (entry.c and alert_parse.c: no store, no Redis, no logging) while this
+ * one stores and acknowledges batch k; acknowledgements stay in order.
+ * Everything that touches the store or Redis is on this thread.
+ *
  * Failures: Redis lost -> reconnect with backoff (1 s doubling to 30 s),
  * the batch in hand is kept and acknowledged after; store failure (busy,
  * disk full) -> the batch is retried, never acknowledged unstored.
@@ -15,6 +20,7 @@
  * pending in Redis for the next start or another collector.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -44,15 +50,37 @@ struct run_counters {
 		 trimmed, purged, heartbeats, redis_errors, store_errors, ack_errors;
 };
 
+/* An entry that is not a valid alert, as the parser found it. */
+struct run_quar {
+	size_t idx;                      /* in the slot's batch */
+	bool has_view;                   /* v holds the entry's fields */
+	struct entry_view v;
+	char why[STORE_REASON_MAX];
+};
+
+/* A batch as read, and what the parser made of it. */
+struct run_slot {
+	struct consume_batch b;
+	struct alert_rec *recs;          /* the valid alerts */
+	size_t nrec;
+	struct run_quar *quar;           /* the others */
+	size_t nquar;
+	size_t gone;                     /* deleted before read: nothing to store */
+};
+
+#define RUN_SLOTS     3
+#define RUN_SLOT_SYNC 2                  /* own pending entries, claims */
+
 struct run {
 	const struct cmd_env *env;
 	const struct settings *st;
 	const struct log *lg;
 	struct store *store;
 	struct consume *cons;
-	struct consume_batch batch;
-	struct alert_rec *recs;          /* batch's valid alerts */
-	const char **ids;                /* batch's ids to acknowledge */
+	struct run_slot slot[RUN_SLOTS];  /* two for the pipeline, one for pending/claims */
+	int parsed;                      /* slot parsed, not yet stored; -1: none */
+	int next;                        /* slot the next new batch is read into */
+	const char **ids;                /* a batch's ids to acknowledge */
 	size_t cap;
 	const char *consumer;            /* this process in the group */
 	uint64_t exit_idle_s;            /* --exit-idle: 0 = run until stopped */
@@ -170,73 +198,115 @@ static int run_quarantine(struct run *r, const struct consume_entry *e, const st
 	return 0;
 }
 
-/* One entry: into recs (valid) or the quarantine.  0, or -1 (stopping). */
-static int run_entry(struct run *r, const struct consume_entry *e, size_t *nrec)
+/* Parse a slot's batch: each entry into recs or quar.  Touches nothing
+ * but the slot, so it runs on the parser thread. */
+static void run_parse(struct run_slot *sl)
 {
-	struct entry_view v;
-	char why[STORE_REASON_MAX];
+	sl->nrec = sl->nquar = sl->gone = 0;
+	for (size_t i = 0; i < sl->b.n; i++) {
+		const struct consume_entry *e = &sl->b.e[i];
+		struct run_quar *q = &sl->quar[sl->nquar];
+		struct alert_rec *rec = &sl->recs[sl->nrec];
 
-	if (e->gone) {
-		r->n.gone++;
-		return 0;
+		if (e->gone) {
+			sl->gone++;
+			continue;
+		}
+		q->idx = i;
+		q->has_view = false;
+		if (e->bad) {
+			snprintf(q->why, sizeof(q->why), "entry: its fields are not strings");
+			sl->nquar++;
+			continue;
+		}
+		if (entry_decode(e->fv, e->fvlen, e->n_fv, &q->v, q->why, sizeof(q->why)) < 0) {
+			sl->nquar++;
+			continue;
+		}
+		q->has_view = true;
+		if (alert_parse(q->v.json, q->v.json_len, rec, q->why, sizeof(q->why)) < 0) {
+			sl->nquar++;
+			continue;
+		}
+		if (entry_check(&q->v, rec, q->why, sizeof(q->why)) < 0) {
+			alert_rec_fini(rec);
+			sl->nquar++;
+			continue;
+		}
+		sl->nrec++;
 	}
-	if (e->bad)
-		return run_quarantine(r, e, NULL, "entry: its fields are not strings");
-	if (entry_decode(e->fv, e->fvlen, e->n_fv, &v, why, sizeof(why)) < 0)
-		return run_quarantine(r, e, NULL, why);
-	if (alert_parse(v.json, v.json_len, &r->recs[*nrec], why, sizeof(why)) < 0)
-		return run_quarantine(r, e, &v, why);
-	if (entry_check(&v, &r->recs[*nrec], why, sizeof(why)) < 0) {
-		alert_rec_fini(&r->recs[*nrec]);
-		return run_quarantine(r, e, &v, why);
-	}
-	(*nrec)++;
-	return 0;
 }
 
-static void run_recs_fini(struct run *r, size_t n)
+static void *run_parse_thread(void *arg)
 {
-	for (size_t i = 0; i < n; i++)
-		alert_rec_fini(&r->recs[i]);
+	run_parse(arg);
+	return NULL;
 }
 
-/* Store the batch, then acknowledge it.  0; -1 when stopping before it was
- * stored (nothing acknowledged); 1 when stored but the XACK failed (the
- * entries stay pending and come back: dedup makes that harmless). */
-static int run_batch(struct run *r, const struct consume_batch *b)
+static void run_slot_clear(struct run_slot *sl)
+{
+	for (size_t i = 0; i < sl->nrec; i++)
+		alert_rec_fini(&sl->recs[i]);
+	sl->nrec = sl->nquar = sl->gone = 0;
+}
+
+/* Store a parsed slot (its quarantined entries, then its alerts in one
+ * transaction), retrying until stored.  0, or -1 when stopping first
+ * (nothing of it may be acknowledged then). */
+static int run_store(struct run *r, struct run_slot *sl)
 {
 	struct store_put_result res;
 	char err[RUN_ERR_MAX];
-	size_t nrec = 0, nid = 0;
 	uint64_t suppressed;
 
-	for (size_t i = 0; i < b->n; i++) {
-		if (run_entry(r, &b->e[i], &nrec) < 0) {
-			run_recs_fini(r, nrec);
+	for (size_t i = 0; i < sl->nquar; i++) {
+		const struct run_quar *q = &sl->quar[i];
+
+		if (run_quarantine(r, &sl->b.e[q->idx], q->has_view ? &q->v : NULL, q->why) < 0)
 			return -1;
-		}
-		r->ids[nid++] = b->e[i].id;
 	}
-	r->n.read += b->n;
-	while (store_put_batch(r->store, r->recs, nrec, run_wall_us(), &res, err, sizeof(err)) < 0) {
+	while (store_put_batch(r->store, sl->recs, sl->nrec, run_wall_us(), &res, err, sizeof(err)) < 0) {
 		r->n.store_errors++;
 		if (log_ratelimit_ok(&r->rl_store, run_mono_us(), 10000000u, &suppressed))
-			log_error(r->lg, "store: %s; the batch of %zu is kept and retried", err, nrec);
-		if (run_stopping(r)) {
-			run_recs_fini(r, nrec);
+			log_error(r->lg, "store: %s; the batch of %zu is kept and retried", err, sl->nrec);
+		if (run_stopping(r))
 			return -1;
-		}
 		run_sleep(r, 1000);
 	}
-	run_recs_fini(r, nrec);
+	r->n.read += sl->b.n;
+	r->n.gone += sl->gone;
 	r->n.stored += res.inserted;
 	r->n.duplicates += res.duplicates;
+	return 0;
+}
+
+/* Store a parsed slot, then acknowledge it; the slot is cleared either
+ * way.  0; -1 when stopping before it was stored (nothing acknowledged);
+ * 1 when stored but the XACK failed (the entries stay pending and come
+ * back: dedup makes that harmless). */
+static int run_store_ack(struct run *r, struct run_slot *sl)
+{
+	size_t nid = 0;
+	int rc = run_store(r, sl);
+
+	run_slot_clear(sl);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < sl->b.n; i++)
+		r->ids[nid++] = sl->b.e[i].id;
 	if (consume_ack(r->cons, r->ids, nid) < 0) {
 		r->n.ack_errors++;
 		return 1;
 	}
 	r->n.acked += nid;
 	return 0;
+}
+
+/* A batch read into the sync slot: parse, store, acknowledge. */
+static int run_batch(struct run *r, struct run_slot *sl)
+{
+	run_parse(sl);
+	return run_store_ack(r, sl);
 }
 
 /* Own pending entries (after a start or reconnect), from the start of the
@@ -246,14 +316,16 @@ static int run_pending(struct run *r)
 	char from[STORE_STREAM_ID_MAX + 1] = "0";
 
 	while (!run_stopping(r)) {
-		if (consume_read_pending(r->cons, from, &r->batch) < 0)
+		struct run_slot *sl = &r->slot[RUN_SLOT_SYNC];
+
+		if (consume_read_pending(r->cons, from, &sl->b) < 0)
 			return -1;
-		if (r->batch.n == 0)
+		if (sl->b.n == 0)
 			break;
-		r->n.pending_reread += r->batch.n;
+		r->n.pending_reread += sl->b.n;
 		r->last_activity_us = run_mono_us();
-		snprintf(from, sizeof(from), "%s", r->batch.e[r->batch.n - 1].id);
-		if (run_batch(r, &r->batch) != 0)
+		snprintf(from, sizeof(from), "%s", sl->b.e[sl->b.n - 1].id);
+		if (run_batch(r, sl) != 0)
 			return -1;
 	}
 	r->need_pending = false;
@@ -267,15 +339,16 @@ static int run_claim(struct run *r, bool *found)
 
 	*found = false;
 	for (unsigned round = 0; round < RUN_CLAIM_ROUNDS && !run_stopping(r); round++) {
-		if (consume_claim(r->cons, cursor, sizeof(cursor), &r->batch) < 0)
+		struct run_slot *sl = &r->slot[RUN_SLOT_SYNC];
+
+		if (consume_claim(r->cons, cursor, sizeof(cursor), &sl->b) < 0)
 			return -1;
-		if (r->batch.n) {
+		if (sl->b.n) {
 			*found = true;
-			r->n.claimed += r->batch.n;
+			r->n.claimed += sl->b.n;
 			r->last_activity_us = run_mono_us();
-			log_info(r->lg, "took over %zu entries left pending by another consumer",
-				 r->batch.n);
-			if (run_batch(r, &r->batch) != 0)
+			log_info(r->lg, "took over %zu entries left pending by another consumer", sl->b.n);
+			if (run_batch(r, sl) != 0)
 				return -1;
 		}
 		if (!strcmp(cursor, "0-0"))
@@ -368,11 +441,79 @@ static void run_log_counters(const struct run *r, const char *when)
 		 r->n.redis_errors, r->n.store_errors, r->n.ack_errors);
 }
 
+/* Store and acknowledge the parsed batch the pipeline holds, if any.  As
+ * run_store_ack; 1 also sets need_pending. */
+static int run_flush(struct run *r)
+{
+	int rc;
+
+	if (r->parsed < 0)
+		return 0;
+	rc = run_store_ack(r, &r->slot[r->parsed]);
+	r->parsed = -1;
+	if (rc > 0)
+		r->need_pending = true;
+	return rc;
+}
+
+/* New entries.  With nothing in hand: wait for a batch and parse it.  With
+ * a parsed batch in hand: read the next without waiting, parse it on the
+ * parser thread while this one stores and acknowledges the first.  0, or
+ * -1 after a Redis failure (handled). */
+static int run_new(struct run *r)
+{
+	struct run_slot *cur, *nxt;
+	pthread_t th;
+	bool threaded = false;
+	int rc;
+
+	if (r->parsed < 0) {
+		nxt = &r->slot[r->next];
+		if (consume_read_new(r->cons, true, &nxt->b) < 0)
+			goto fail;
+		if (nxt->b.n == 0)
+			return 0;
+		r->last_activity_us = run_mono_us();
+		run_parse(nxt);
+		r->parsed = r->next;
+		r->next = 1 - r->next;
+		return 0;
+	}
+	cur = &r->slot[r->parsed];
+	nxt = &r->slot[r->next];
+	if (consume_read_new(r->cons, false, &nxt->b) < 0) {
+		run_flush(r);   /* stored; acknowledged after the reconnect */
+		goto fail;
+	}
+	if (nxt->b.n) {
+		r->last_activity_us = run_mono_us();
+		threaded = pthread_create(&th, NULL, run_parse_thread, nxt) == 0;
+	}
+	rc = run_store_ack(r, cur);
+	if (threaded)
+		pthread_join(th, NULL);
+	else if (nxt->b.n)
+		run_parse(nxt);
+	if (nxt->b.n) {
+		r->parsed = r->next;
+		r->next = 1 - r->next;
+	} else {
+		r->parsed = -1;
+	}
+	if (rc > 0) {
+		r->need_pending = true;
+		goto fail;
+	}
+	return 0;
+fail:
+	run_redis_failed(r, "stream");
+	return -1;
+}
+
 /* One step of the loop.  0 to go on, -1 after a Redis failure (handled). */
 static int run_step(struct run *r)
 {
 	bool found;
-	int rc;
 
 	if (!consume_is_connected(r->cons)) {
 		if (consume_connect(r->cons) < 0) {
@@ -384,9 +525,11 @@ static int run_step(struct run *r)
 		r->backoff_ms = RUN_BACKOFF_MIN_MS;
 		r->need_pending = true;
 	}
-	if (r->need_pending && run_pending(r) < 0)
+	if (r->need_pending && (run_flush(r) != 0 || run_pending(r) < 0))
 		goto fail;
 	if (run_mono_us() >= r->next_claim_us) {
+		if (run_flush(r) != 0)
+			goto fail;
 		r->next_claim_us = run_mono_us() + r->st->claim_interval_s * 1000000u;
 		if (run_claim(r, &found) < 0)
 			goto fail;
@@ -399,18 +542,7 @@ static int run_step(struct run *r)
 	}
 	if (run_stopping(r))
 		return 0;
-	if (consume_read_new(r->cons, &r->batch) < 0)
-		goto fail;
-	if (r->batch.n == 0)
-		return 0;
-	r->last_activity_us = run_mono_us();
-	rc = run_batch(r, &r->batch);
-	if (rc > 0) {
-		/* stored, not acknowledged: read our pending list again later */
-		r->need_pending = true;
-		goto fail;
-	}
-	return 0;
+	return run_new(r) < 0 ? -1 : 0;
 fail:
 	run_redis_failed(r, "stream");
 	return -1;
@@ -430,7 +562,7 @@ static void run_usage(FILE *out)
 	      "      --prefix P        key prefix, as the sensors' (zw)        [redis.prefix]\n"
 	      "      --group G         consumer group (zw-collectors)          [redis.group]\n"
 	      "      --consumer NAME   this process in the group (host-pid)    [redis.consumer]\n"
-	      "      --batch N         entries per read and transaction (500)  [collector.batch]\n"
+	      "      --batch N         entries per read and transaction (5000) [collector.batch]\n"
 	      "      --block-ms MS     wait for new entries this long (1000)   [collector.block_ms]\n"
 	      "      --claim-idle T    take over entries pending longer (60s)  [collector.claim_idle]\n"
 	      "      --claim-interval T  how often to look for them (10s)      [collector.claim_interval]\n"
@@ -563,14 +695,18 @@ static int run_loop(struct run *r)
 	while (!run_stopping(r)) {
 		bool was_connected = consume_is_connected(r->cons);
 
-		if (run_step(r) == 0 && r->exit_idle_s && was_connected &&
+		if (run_step(r) == 0 && r->exit_idle_s && was_connected && r->parsed < 0 &&
 		    run_mono_us() - r->last_activity_us >= r->exit_idle_s * 1000000u) {
 			log_info(r->lg, "nothing to read for %" PRIu64 " s: exiting (--exit-idle)",
 				 r->exit_idle_s);
 			break;
 		}
 	}
-	/* the last heartbeats, and a trim of what this run acknowledged */
+	/* the batch in hand, the last heartbeats, and a trim of what this run
+	 * acknowledged */
+	if (r->parsed >= 0 && run_flush(r) > 0)
+		log_warn(r->lg, "the last batch is stored but not acknowledged: it stays pending"
+			 " and is counted as duplicates when read again");
 	if (consume_is_connected(r->cons))
 		run_timers(r, true);
 	run_log_counters(r, run_stopping(r) ? "stopped" : "done");
@@ -605,10 +741,16 @@ int run_main(const struct cmd_env *env, int argc, char **argv)
 	}
 	r.consumer = consumer;
 	r.cap = r.st->batch;
+	r.parsed = -1;
 	r.cons = consume_new(&cc);
-	r.recs = calloc(r.cap, sizeof(*r.recs));
 	r.ids = calloc(r.cap, sizeof(*r.ids));
-	if (!r.cons || !r.recs || !r.ids || consume_batch_init(&r.batch, r.cap) < 0) {
+	rc = !r.cons || !r.ids;
+	for (int i = 0; i < RUN_SLOTS && !rc; i++) {
+		r.slot[i].recs = calloc(r.cap, sizeof(*r.slot[i].recs));
+		r.slot[i].quar = calloc(r.cap, sizeof(*r.slot[i].quar));
+		rc = !r.slot[i].recs || !r.slot[i].quar || consume_batch_init(&r.slot[i].b, r.cap) < 0;
+	}
+	if (rc) {
 		log_error(r.lg, "out of memory");
 		rc = 1;
 		goto out;
@@ -618,8 +760,12 @@ int run_main(const struct cmd_env *env, int argc, char **argv)
 		 ZW_VERSION, r.st->store, shown, consume_stream_key(r.cons), r.st->group, consumer);
 	rc = run_loop(&r);
 out:
-	consume_batch_fini(&r.batch);
-	free(r.recs);
+	for (int i = 0; i < RUN_SLOTS; i++) {
+		run_slot_clear(&r.slot[i]);
+		consume_batch_fini(&r.slot[i].b);
+		free(r.slot[i].recs);
+		free(r.slot[i].quar);
+	}
 	free(r.ids);
 	consume_free(r.cons);
 	store_close(r.store);

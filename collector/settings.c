@@ -50,7 +50,7 @@ static int settings_defaults(struct settings *st)
 	st->log_level = strdup("info");
 	st->connect_timeout_ms = 2000;
 	st->command_timeout_ms = 5000;
-	st->batch = 500;
+	st->batch = 5000;
 	st->block_ms = 1000;
 	st->claim_idle_s = 60;
 	st->claim_interval_s = 10;

@@ -6,8 +6,9 @@
  *
  * Durability contract: when store_put_batch or store_quarantine returns 0,
  * what it wrote survives a crash of the process and of the machine, so the
- * caller may XACK the stream entries then, and not before.  Each alert_id is
- * stored once: a re-sent alert is counted as a duplicate and changes nothing.
+ * caller may XACK the stream entries then, and not before.  Each alert is
+ * stored once: a re-sent alert (the same alert_id and timestamp) is counted
+ * as a duplicate and changes nothing.
  *
  * One thread per struct store.  Other threads or processes may open their
  * own struct store (or a read-only SQLite connection) on the same file and

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "alert_parse.h"
@@ -52,6 +53,16 @@ static double bench_now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of this process so far */
+static double bench_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
 }
 
 static int bench_load(struct bench *b, const char *path)
@@ -158,7 +169,7 @@ static int bench_ingest(struct bench *b, struct store *s)
 	struct alert_rec *recs = calloc(b->batch, sizeof(*recs));
 	char *line = malloc(BENCH_LINE_MAX), src[32], why[256], err[512];
 	FILE *lines = NULL;
-	double t0 = bench_now(), tparse = 0, tstore = 0, tenth_start = t0;
+	double t0 = bench_now(), c0 = bench_cpu(), tparse = 0, tstore = 0, tenth_start = t0;
 	uint64_t done = 0, next_tenth = b->alerts / 10, inserted = 0;
 
 	if (!recs || !line)
@@ -205,10 +216,11 @@ static int bench_ingest(struct bench *b, struct store *s)
 		}
 	}
 	{
-		double total = bench_now() - t0;
+		double total = bench_now() - t0, cpu = bench_cpu() - c0;
 		printf("ingest: %" PRIu64 " alerts (%" PRIu64 " new) in %.2f s: %.0f alerts/s"
-		       " (parse %.2f s, store %.2f s; store alone %.0f alerts/s)\n",
-		       done, inserted, total, (double)done / total, tparse, tstore, (double)done / tstore);
+		       " (parse %.2f s, store %.2f s; store alone %.0f alerts/s; CPU %.2f s, %.1f us/alert)\n",
+		       done, inserted, total, (double)done / total, tparse, tstore, (double)done / tstore,
+		       cpu, cpu * 1e6 / (double)done);
 		printf("RESULT ingest_alerts_per_s %.0f\n", (double)done / total);
 	}
 	if (lines && fclose(lines) != 0) {

@@ -24,7 +24,7 @@
 #   BUILD                 build directory (default build)
 #   ZW_BENCH_DIR          work files (default /tmp/zw-bench; ~2.5 GB for 1M)
 #   ZW_COLLECTOR_ALERTS   alerts in the store (1000000)
-#   ZW_COLLECTOR_BATCH    alerts per transaction (2000, as collector.batch)
+#   ZW_COLLECTOR_BATCH    alerts per transaction (5000, as collector.batch)
 #   ZW_COLLECTOR_E2E      entries through Redis (200000)
 set -u
 
@@ -32,8 +32,9 @@ set -u
 
 dir=${ZW_BENCH_DIR:-/tmp/zw-bench}
 n=${ZW_COLLECTOR_ALERTS:-1000000}
-batch=${ZW_COLLECTOR_BATCH:-2000}
+batch=${ZW_COLLECTOR_BATCH:-5000}
 n_e2e=${ZW_COLLECTOR_E2E:-200000}
+[ "$n_e2e" -le "$n" ] || n_e2e=$n   # the end-to-end entries come from the store run's lines
 tool=$BUILD/tools/zw-bench-collector
 collector=$BUILD/bin/zw-collector
 die() { echo "bench-collector: $*" >&2; exit 1; }

@@ -3,13 +3,13 @@
  * invalid UTF-8): each format escapes them, and the counts agree with the
  * alerts put in.  Also the English labels, an empty range, the "others" row
  * of a short top table, and refused options. */
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "alert_fixture.h"
 #include "check.h"
 #include "query.h"
 #include "report.h"
@@ -24,53 +24,21 @@
 #define SIG_FORMULA "=HYPERLINK(\"http://x\")|pipe\nnext"
 #define SENSOR_FORMULA "=cmd|' /C calc'!A0"
 
-static void set_addr(struct alert_rec_addr *a, const char *text)
-{
-	memset(a, 0, sizeof(*a));
-	a->text = strdup(text);
-	if (strchr(text, ':')) {
-		a->family = 6;
-		inet_pton(AF_INET6, text, a->bytes);
-	} else {
-		a->family = 4;
-		a->bytes[10] = a->bytes[11] = 0xff;
-		inet_pton(AF_INET, text, a->bytes + 12);
-	}
-}
-
 static void rec_init(struct alert_rec *r, unsigned id, const char *sensor, int64_t ts_us,
 		     uint32_t sid, uint8_t severity, const char *signature, const char *clause,
 		     const char *category)
 {
-	memset(r, 0, sizeof(*r));
-	r->kind = ALERT_REC_RULE;
-	snprintf(r->alert_id, sizeof(r->alert_id), "%032x", id);
-	r->sensor = strdup(sensor);
-	r->ts_us = ts_us;
-	r->schema_version = 2;
-	r->sid = sid;
-	r->rev = 1;
-	r->severity = severity;
-	r->signature = strdup(signature);
-	r->signature_en = strdup("English | name");
-	r->category = strdup(category);
-	r->clause = clause ? strdup(clause) : NULL;
-	r->threat = strdup("malware");
-	r->flow_id = id;
-	r->proto = strdup("TCP");
-	r->app_proto = strdup("TLS");
-	set_addr(&r->src, "192.168.1.10");
-	set_addr(&r->dest, "46.59.52.31");
-	r->src_port = 50000;
-	r->dest_port = 443;
-	r->src_zone = strdup("internet");
-	r->dest_zone = strdup("external");
-	r->src_zone_name = strdup("情報系<b>");
-	r->dest_zone_name = strdup("external");
-	r->dest_country = strdup("SE");
-	r->src_asn = r->dest_asn = -1;
-	r->json = strdup("{}");
-	r->json_len = 2;
+	const struct alert_fixture fx = {
+		.kind = ALERT_REC_RULE, .id = id, .sensor = sensor, .ts_us = ts_us, .sid = sid,
+		.severity = severity, .signature = signature, .signature_en = "English | name",
+		.category = category, .clause = clause, .threat = "malware", .flow_id = id,
+		.proto = "TCP", .app_proto = "TLS", .src = "192.168.1.10", .dest = "46.59.52.31",
+		.src_port = 50000, .dest_port = 443, .src_zone = "internet", .dest_zone = "external",
+		.src_zone_name = "情報系<b>", .dest_zone_name = "external", .dest_country = "SE",
+		.src_asn = -1, .dest_asn = -1, .json = "{}",
+	};
+
+	alert_fixture_rec(r, &fx);
 }
 
 /* The report of o as a string (caller frees), or NULL with err set. */

@@ -29,7 +29,7 @@ int main(void)
 
 	/* defaults: no file (the default path does not exist in tests) */
 	CHECK(settings_load(&d, NULL, err, sizeof(err)) == 0, "defaults: %s", err);
-	CHECK(!strcmp(d.group, "zw-collectors") && !strcmp(d.prefix, "zw") && d.batch == 500 &&
+	CHECK(!strcmp(d.group, "zw-collectors") && !strcmp(d.prefix, "zw") && d.batch == 5000 &&
 	      d.retention_days == 180 && d.trim == 1 && !strcmp(d.lang, "ja") && d.stale_s == 60,
 	      "default values");
 

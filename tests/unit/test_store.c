@@ -2,7 +2,6 @@
  * reopen, quarantine, retention, refused files, a reader during writes, and
  * a timing line for 200k inserts.  The test reads the file back with the
  * SQLite API directly. */
-#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "alert_fixture.h"
 #include "check.h"
 #include "store.h"
 
@@ -42,94 +42,36 @@ static const char test_json[] =
 	"\"value\":\"Tor\"}],\"trigger\":\"classified\",\"rule_file\":"
 	"\"signatures/20-software.rules\",\"rule_line\":7}";
 
-static void set_addr(struct alert_rec_addr *a, const char *text)
-{
-	memset(a, 0, sizeof(*a));
-	if (!text)
-		return;
-	a->text = strdup(text);
-	if (strchr(text, ':')) {
-		a->family = 6;
-		inet_pton(AF_INET6, text, a->bytes);
-	} else {
-		a->family = 4;
-		a->bytes[10] = a->bytes[11] = 0xff;
-		inet_pton(AF_INET, text, a->bytes + 12);
-	}
-}
-
 static void rule_rec(struct alert_rec *r, unsigned id, const char *sensor, int64_t ts_us,
 		     const char *src, const char *dest)
 {
-	memset(r, 0, sizeof(*r));
-	r->kind = ALERT_REC_RULE;
-	snprintf(r->alert_id, sizeof(r->alert_id), "%032x", id);
-	r->sensor = strdup(sensor);
-	r->ts_us = ts_us;
-	r->schema_version = 2;
-	r->sid = 2001;
-	r->rev = 1;
-	r->severity = 2;
-	r->signature = strdup("匿名化通信（Tor）を検知");
-	r->signature_en = strdup("Anonymiser: Tor traffic");
-	r->category = strdup("Unauthorised software");
-	r->clause = strdup("第6(3)③");
-	r->threat = strdup("unauthorized-software");
-	r->flow_id = 4067309231430204879ULL;
-	r->proto = strdup("TCP");
-	r->app_proto = strdup("TLS.Tor");
-	set_addr(&r->src, src);
-	set_addr(&r->dest, dest);
-	r->src_port = 51111;
-	r->dest_port = 443;
-	r->src_zone = strdup("internet");
-	r->dest_zone = strdup("external");
-	r->src_zone_name = strdup("情報系");
-	r->dest_zone_name = strdup("external");
-	r->dest_country = strdup("SE");
-	r->src_asn = -1;
-	r->dest_asn = 8473;
-	r->json = strdup(test_json);
-	r->json_len = strlen(test_json);
+	const struct alert_fixture fx = {
+		.kind = ALERT_REC_RULE, .id = id, .sensor = sensor, .ts_us = ts_us, .sid = 2001, .severity = 2,
+		.signature = "匿名化通信（Tor）を検知", .signature_en = "Anonymiser: Tor traffic",
+		.category = "Unauthorised software", .clause = "第6(3)③", .threat = "unauthorized-software",
+		.flow_id = 4067309231430204879ULL, .proto = "TCP", .app_proto = "TLS.Tor",
+		.src = src, .dest = dest, .src_port = 51111, .dest_port = 443,
+		.src_zone = "internet", .dest_zone = "external", .src_zone_name = "情報系",
+		.dest_zone_name = "external", .dest_country = "SE", .src_asn = -1, .dest_asn = 8473,
+		.json = test_json,
+	};
+
+	alert_fixture_rec(r, &fx);
 }
 
 static void health_rec(struct alert_rec *r, unsigned id, const char *sensor, int64_t ts_us)
 {
-	memset(r, 0, sizeof(*r));
-	r->kind = ALERT_REC_HEALTH;
-	snprintf(r->alert_id, sizeof(r->alert_id), "%032x", id);
-	r->sensor = strdup(sensor);
-	r->ts_us = ts_us;
-	r->schema_version = 2;
-	r->sid = 9001;
-	r->rev = 1;
-	r->severity = 3;
-	r->signature = strdup("センサーのパケット取りこぼし率がしきい値を超過");
-	r->signature_en = strdup("Sensor: capture drop rate above the threshold");
-	r->category = strdup("Fault");
-	r->clause = strdup("第6(7)");
-	r->threat = strdup("fault");
-	r->src_port = r->dest_port = -1;
-	r->src_asn = r->dest_asn = -1;
-	r->health_condition = strdup("capture_drops");
-	r->health_state = strdup("raised");
-	r->json = strdup("{\"event_type\":\"health\"}");
-	r->json_len = strlen(r->json);
-}
+	const struct alert_fixture fx = {
+		.kind = ALERT_REC_HEALTH, .id = id, .sensor = sensor, .ts_us = ts_us, .sid = 9001, .severity = 3,
+		.signature = "センサーのパケット取りこぼし率がしきい値を超過",
+		.signature_en = "Sensor: capture drop rate above the threshold",
+		.category = "Fault", .clause = "第6(7)", .threat = "fault",
+		.src_port = -1, .dest_port = -1, .src_asn = -1, .dest_asn = -1,
+		.health_condition = "capture_drops", .health_state = "raised",
+		.json = "{\"event_type\":\"health\"}",
+	};
 
-/* The test builds its records itself, so it frees them itself (no
- * dependency on alert_rec.c). */
-static void free_rec(struct alert_rec *r)
-{
-	char **s[] = { &r->sensor, &r->signature, &r->signature_en, &r->category, &r->clause,
-		       &r->threat, &r->proto, &r->app_proto, &r->src.text, &r->dest.text,
-		       &r->src_zone, &r->dest_zone, &r->src_zone_name, &r->dest_zone_name,
-		       &r->src_country, &r->dest_country, &r->health_condition,
-		       &r->health_state, &r->json };
-	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
-		free(*s[i]);
-		*s[i] = NULL;
-	}
+	alert_fixture_rec(r, &fx);
 }
 
 static int64_t q_int(sqlite3 *db, const char *sql)
@@ -349,7 +291,7 @@ static void test_put_dedup_reopen(const char *dir)
 		    " AND last_alert_us IS NULL") == 1, "heartbeat-only sensor");
 	sqlite3_close(db);
 	for (int i = 0; i < 4; i++)
-		free_rec(&r[i]);
+		alert_fixture_free(&r[i]);
 }
 
 static void test_quarantine_purge(const char *dir)
@@ -426,7 +368,7 @@ static void test_quarantine_purge(const char *dir)
 	sqlite3_close(db);
 	store_close(s);
 	for (unsigned i = 0; i < 100; i++)
-		free_rec(&r[i]);
+		alert_fixture_free(&r[i]);
 	free(big);
 }
 
@@ -523,7 +465,7 @@ static void test_concurrent(const char *dir)
 	store_close(s2);
 	store_close(s);
 	for (unsigned i = 0; i < 10; i++)
-		free_rec(&r[i]);
+		alert_fixture_free(&r[i]);
 }
 
 /* Timing only, with ZW_TEST_STORE_RATE=1 (not in the suite: a benchmark
@@ -573,7 +515,7 @@ static void test_rate(const char *dir)
 	       TOTAL, t1 - t0, TOTAL / (t1 - t0), BATCH);
 	store_close(s);
 	for (unsigned i = 0; i < BATCH; i++)
-		free_rec(&r[i]);
+		alert_fixture_free(&r[i]);
 	free(r);
 }
 
