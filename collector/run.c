@@ -615,11 +615,19 @@ static int run_options(const struct cmd_env *env, int argc, char **argv, uint64_
 		{ RUN_OPT_RETENTION, "store.retention_days" }, { RUN_OPT_LOG_LEVEL, "log.level" },
 	};
 	char err[512];
-	int c;
+	int c, li;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:r:h", opts, NULL)) != -1) {
-		const char *key = NULL;
+	for (;;) {
+		const char *key = NULL, *name;
+
+		li = -1;
+		c = getopt_long(argc, argv, "s:r:h", opts, &li);
+		if (c == -1)
+			break;
+		/* the option as the user named it: a long option by its index,
+		 * -s and -r by their long names */
+		name = li >= 0 ? opts[li].name : c == 's' ? "store" : "redis";
 
 		if (c == 'h') {
 			run_usage(stdout);
@@ -644,7 +652,7 @@ static int run_options(const struct cmd_env *env, int argc, char **argv, uint64_
 			return 2;
 		}
 		if (settings_set(env->settings, key, optarg, err, sizeof(err)) < 0) {
-			fprintf(stderr, "zw-collector run: --%s: %s\n", argv[optind - 1] + 2, err);
+			fprintf(stderr, "zw-collector run: --%s: %s\n", name, err);
 			return 2;
 		}
 	}
