@@ -101,12 +101,11 @@ static int analyst_cp_width(uint32_t c)
 		{ 0x20000, 0x2fffd }, { 0x30000, 0x3fffd },
 	};
 	static const uint32_t zero[][2] = {
-		{ 0x0300, 0x036f }, { 0x200b, 0x200f }, { 0x202a, 0x202e }, { 0x2060, 0x2064 },
-		{ 0x20d0, 0x20ff }, { 0x3099, 0x309a }, { 0xfe00, 0xfe0f }, { 0xfe20, 0xfe2f },
-		{ 0xfeff, 0xfeff }, { 0xe0100, 0xe01ef },
+		{ 0x0300, 0x036f }, { 0x20d0, 0x20ff }, { 0x3099, 0x309a }, { 0xfe00, 0xfe0f },
+		{ 0xfe20, 0xfe2f }, { 0xe0100, 0xe01ef },
 	};
 
-	if (c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x2028 || c == 0x2029)
+	if (query_cp_is_unsafe(c))
 		return -1;
 	if (c < 0x300)
 		return 1;
@@ -448,9 +447,9 @@ static const struct option analyst_import_opts[] = {
 static const char analyst_import_help[] =
 	"usage: zw-collector import [options] FILE...\n"
 	"Stores the alerts of sensor --alerts files (JSON lines; - reads standard\n"
-	"input), in transactions of 1000.  An alert already stored (same alert_id) is\n"
-	"counted as a duplicate and changes nothing, so importing a file twice is\n"
-	"safe.  A line that is not a valid alert goes to the quarantine, named\n"
+	"input), in transactions of 1000.  An alert already stored (the same alert_id\n"
+	"and time) is counted as a duplicate and changes nothing, so importing a file\n"
+	"twice is safe.  A line that is not a valid alert goes to the quarantine, named\n"
 	"FILE:LINE, with the reason.\n\n"
 	"  --store PATH       the store (created if missing; default: store = in the config)\n"
 	"  --max-invalid N    give up a file after N invalid lines (default 1000; 0: never)\n"
@@ -855,6 +854,31 @@ static void analyst_note(const struct analyst *a, const char *en, const char *ja
 	fprintf(stderr, "%s\n", a->english ? en : ja);
 }
 
+/* A stored alert line as one JSON line.  The line is valid JSON (the
+ * parser checked it), so code points above U+007F appear only inside
+ * strings, where the \uXXXX escape means the same: C1 controls and bidi
+ * or invisible format characters are written that way, so a terminal never
+ * gets them raw.  Any other line is written as stored. */
+static void analyst_json_line(const char *line, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)line;
+	size_t i = 0, from = 0;
+
+	while (i < n) {
+		uint32_t cp;
+		int len = analyst_utf8(p + i, n - i, &cp);
+
+		if (len > 1 && query_cp_is_unsafe(cp)) {
+			fwrite(p + from, 1, i - from, stdout);
+			printf("\\u%04x", (unsigned)cp);   /* all such code points are below U+10000 */
+			from = i + (size_t)len;
+		}
+		i += len < 1 ? 1 : (size_t)len;
+	}
+	fwrite(p + from, 1, n - from, stdout);
+	fputc('\n', stdout);
+}
+
 static int analyst_query_row(void *ctx, const struct query_row *row)
 {
 	struct analyst_out *o = ctx;
@@ -864,8 +888,7 @@ static int analyst_query_row(void *ctx, const struct query_row *row)
 	if (*o->a->env->stop || ferror(stdout))
 		return 1;
 	if (o->a->json) {
-		fwrite(row->rec.json, 1, row->rec.json_len, stdout);
-		fputc('\n', stdout);
+		analyst_json_line(row->rec.json, row->rec.json_len);
 	} else {
 		analyst_alert_cells(o->a, row, bufs, cells);
 		analyst_table_add(&o->t, cells);
@@ -1048,8 +1071,7 @@ int analyst_tail(const struct cmd_env *env, int argc, char **argv)
 		}
 		for (size_t i = t.nheld; i-- > 0;) {
 			if (a.json) {
-				fputs(t.held[i], stdout);
-				fputc('\n', stdout);
+				analyst_json_line(t.held[i], strlen(t.held[i]));
 			} else {
 				const char *cells[AC_N];
 				analyst_table_split(&t.o.t, t.held[i], cells);

@@ -440,34 +440,42 @@ static int consume_group_floor(struct consume *c, const struct rlink_reply *g, u
 
 	if (!name || !pending || !last || rlink_reply_type(pending) != RLINK_INTEGER)
 		return consume_fail(c, "XINFO GROUPS: a group without name, pending or last-delivered-id");
-	if (rlink_reply_int(pending) == 0) {
-		s = rlink_reply_str(last, &len);
-		if (!s || consume_id_parse(s, len, ms, seq) < 0)
-			return consume_fail(c, "XINFO GROUPS: a bad last-delivered-id");
-		if (*seq == UINT64_MAX) {
-			(*ms)++;
-			*seq = 0;
+	if (rlink_reply_int(pending) > 0) {
+		s = rlink_reply_str(name, &len);
+		if (!s || len >= sizeof(gname))
+			return consume_fail(c, "XINFO GROUPS: a bad group name");
+		memcpy(gname, s, len);
+		gname[len] = '\0';
+		argv[0] = "XPENDING";
+		argv[1] = c->key;
+		argv[2] = gname;
+		if (consume_call(c, "XPENDING", 3, argv, 0, &r) < 0)
+			return -1;
+		if (rlink_reply_type(r) == RLINK_ARRAY && rlink_reply_elem(r, 1) &&
+		    rlink_reply_type(rlink_reply_elem(r, 1)) == RLINK_NIL) {
+			rc = 1;   /* nothing pending any more (acknowledged since XINFO) */
 		} else {
-			(*seq)++;
+			s = rlink_reply_type(r) == RLINK_ARRAY && rlink_reply_elem(r, 1) ?
+				    rlink_reply_str(rlink_reply_elem(r, 1), &len) : NULL;
+			rc = s && consume_id_parse(s, len, ms, seq) == 0 ? 0 : -1;
 		}
-		return 0;
+		rlink_reply_free(r);
+		if (rc == 0)
+			return 0;
+		if (rc < 0)
+			return consume_fail(c, "XPENDING: no smallest pending id");
+		/* as with none pending: the last-delivered-id read before
+		 * XPENDING is at most the true one, so this trims no more */
 	}
-	s = rlink_reply_str(name, &len);
-	if (!s || len >= sizeof(gname))
-		return consume_fail(c, "XINFO GROUPS: a bad group name");
-	memcpy(gname, s, len);
-	gname[len] = '\0';
-	argv[0] = "XPENDING";
-	argv[1] = c->key;
-	argv[2] = gname;
-	if (consume_call(c, "XPENDING", 3, argv, 0, &r) < 0)
-		return -1;
-	s = rlink_reply_type(r) == RLINK_ARRAY && rlink_reply_elem(r, 1) ?
-		    rlink_reply_str(rlink_reply_elem(r, 1), &len) : NULL;
-	rc = s && consume_id_parse(s, len, ms, seq) == 0 ? 0 : -1;
-	rlink_reply_free(r);
-	if (rc < 0)
-		return consume_fail(c, "XPENDING: no smallest pending id");
+	s = rlink_reply_str(last, &len);
+	if (!s || consume_id_parse(s, len, ms, seq) < 0)
+		return consume_fail(c, "XINFO GROUPS: a bad last-delivered-id");
+	if (*seq == UINT64_MAX) {
+		(*ms)++;
+		*seq = 0;
+	} else {
+		(*seq)++;
+	}
 	return 0;
 }
 

@@ -490,3 +490,10 @@ const char *query_key_name(enum query_key k)
 {
 	return (unsigned)k < QUERY_KEY_COUNT_ ? query_key_names[k] : "?";
 }
+
+bool query_cp_is_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x061c || (cp >= 0x200b && cp <= 0x200f) ||
+	       cp == 0x2028 || cp == 0x2029 || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff;
+}

@@ -89,6 +89,13 @@ int query_time_parse(const char *s, int64_t now_us, int tz_offset_s, int64_t *ou
  * precision 0 (seconds) or 6 (microseconds). */
 void query_time_format(int64_t us, int tz_offset_s, int precision, char *buf, size_t len);
 
+/* Code points that must not reach a terminal or a report as they are: C0
+ * and C1 controls, DEL, line/paragraph separators, and the invisible
+ * format and bidirectional controls (U+061C, U+200B-U+200F, U+202A-U+202E,
+ * U+2060-U+206F, U+FEFF) that can hide or reorder text.  Text from sensors
+ * is untrusted; every place that shows it replaces these. */
+bool query_cp_is_unsafe(uint32_t cp);
+
 /* An address "10.0.0.1", "2001:db8::1" or CIDR "10.0.0.0/8" as a range of
  * 16-byte addresses (IPv4 mapped). */
 int query_net_parse(const char *s, uint8_t lo[16], uint8_t hi[16], char *err, size_t errlen);

@@ -672,7 +672,16 @@ static void report_put_esc(FILE *f, const char *s, size_t max, enum report_esc m
 			fputs(replacement, f);
 			n = 1;
 		} else if (n > 1) {
-			fwrite(p, 1, n, f);
+			uint32_t cp = n == 2 ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
+				    : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f)
+				    : (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+				      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+
+			/* C1 controls, bidi overrides, invisible format characters */
+			if (query_cp_is_unsafe(cp))
+				fputs(replacement, f);
+			else
+				fwrite(p, 1, n, f);
 		} else if (c < 0x20 || c == 0x7f) {
 			if (c == '\t' || c == '\n' || c == '\r')
 				fputc(mode == REPORT_ESC_CSV ? c : ' ', f);

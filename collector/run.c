@@ -68,6 +68,15 @@ struct run_slot {
 	size_t gone;                     /* deleted before read: nothing to store */
 };
 
+#define RUN_HB_CHUNK 64   /* heartbeats per store transaction */
+
+struct run_hb_ctx {
+	struct run *r;
+	struct store_sensor hb[RUN_HB_CHUNK];
+	size_t n;
+	int failed;
+};
+
 #define RUN_SLOTS     3
 #define RUN_SLOT_SYNC 2                  /* own pending entries, claims */
 
@@ -91,6 +100,7 @@ struct run {
 	uint64_t last_activity_us;       /* monotonic: last entry read */
 	struct log_ratelimit rl_redis, rl_store, rl_quarantine;
 	char raw[STORE_RAW_MAX];         /* an entry's fields, as quarantined */
+	struct run_hb_ctx hb;            /* heartbeats read, to store together */
 };
 
 static uint64_t run_clock_us(clockid_t id)
@@ -357,31 +367,36 @@ static int run_claim(struct run *r, bool *found)
 	return 0;
 }
 
-struct run_hb_ctx {
-	struct run *r;
-	int failed;
-};
+static int run_heartbeat_flush(struct run_hb_ctx *h)
+{
+	char err[RUN_ERR_MAX];
+
+	if (h->n && store_heartbeats(h->r->store, h->hb, h->n, err, sizeof(err)) < 0) {
+		h->failed = 1;
+		h->r->n.store_errors++;
+		log_warn(h->r->lg, "store: %zu heartbeats: %s", h->n, err);
+		h->n = 0;
+		return 1;
+	}
+	h->r->n.heartbeats += h->n;
+	h->n = 0;
+	return 0;
+}
 
 static int run_heartbeat(void *ctx, const char *sensor, size_t len, int64_t hb_s, const char *const *fv,
 			 const size_t *fvlen, size_t n_fv)
 {
 	struct run_hb_ctx *h = ctx;
-	struct store_sensor hb;
-	char err[RUN_ERR_MAX];
+	struct store_sensor *hb = &h->hb[h->n];
 
-	if (len == 0 || len >= sizeof(hb.sensor) || memchr(sensor, '\0', len) || hb_s <= 0)
+	if (len == 0 || len >= sizeof(hb->sensor) || memchr(sensor, '\0', len) || hb_s <= 0)
 		return 0;
-	memset(&hb, 0, sizeof(hb));
-	memcpy(hb.sensor, sensor, len);
-	hb.last_heartbeat_us = hb_s * 1000000;
-	entry_heartbeat(fv, fvlen, n_fv, &hb);
-	if (store_heartbeat(h->r->store, &hb, err, sizeof(err)) < 0) {
-		h->failed = 1;
-		h->r->n.store_errors++;
-		log_warn(h->r->lg, "store: heartbeat of %s: %s", hb.sensor, err);
-		return 1;
-	}
-	h->r->n.heartbeats++;
+	memset(hb, 0, sizeof(*hb));
+	memcpy(hb->sensor, sensor, len);
+	hb->last_heartbeat_us = hb_s * 1000000;
+	entry_heartbeat(fv, fvlen, n_fv, hb);
+	if (++h->n == RUN_HB_CHUNK)
+		return run_heartbeat_flush(h);
 	return 0;
 }
 
@@ -393,11 +408,18 @@ static int run_timers(struct run *r, bool final)
 	char err[RUN_ERR_MAX];
 
 	if (now >= r->next_hb_us || final) {
-		struct run_hb_ctx h = { .r = r };
+		struct run_hb_ctx *h = &r->hb;
+		int rc;
 
+		h->r = r;
+		h->n = 0;
+		h->failed = 0;
 		r->next_hb_us = now + r->st->sensor_poll_s * 1000000u;
-		if (consume_sensors(r->cons, RUN_SENSORS_MAX, run_heartbeat, &h) < 0 && !h.failed)
+		rc = consume_sensors(r->cons, RUN_SENSORS_MAX, run_heartbeat, h);
+		if (rc < 0 && !h->failed)
 			return -1;
+		if (rc == 0)
+			run_heartbeat_flush(h);
 	}
 	if (r->st->trim && (now >= r->next_trim_us || final)) {
 		uint64_t trimmed;
@@ -481,10 +503,8 @@ static int run_new(struct run *r)
 	}
 	cur = &r->slot[r->parsed];
 	nxt = &r->slot[r->next];
-	if (consume_read_new(r->cons, false, &nxt->b) < 0) {
-		run_flush(r);   /* stored; acknowledged after the reconnect */
-		goto fail;
-	}
+	if (consume_read_new(r->cons, false, &nxt->b) < 0)
+		goto fail;   /* the parsed batch is kept: stored and acknowledged after the reconnect */
 	if (nxt->b.n) {
 		r->last_activity_us = run_mono_us();
 		threaded = pthread_create(&th, NULL, run_parse_thread, nxt) == 0;

@@ -199,7 +199,7 @@ static bool store_text_is_valid(const char *s, size_t size)
 	return memchr(s, '\0', size) != NULL;
 }
 
-int store_heartbeat(struct store *s, const struct store_sensor *hb, char *err, size_t errlen)
+static int store_heartbeat_check(const struct store_sensor *hb, char *err, size_t errlen)
 {
 	if (!hb || !store_text_is_valid(hb->sensor, sizeof(hb->sensor)) || !hb->sensor[0]) {
 		snprintf(err, errlen, "store: heartbeat without a valid sensor id");
@@ -214,7 +214,34 @@ int store_heartbeat(struct store *s, const struct store_sensor *hb, char *err, s
 		snprintf(err, errlen, "store: heartbeat of %s: version or ruleset not terminated", hb->sensor);
 		return -1;
 	}
+	return 0;
+}
+
+int store_heartbeat(struct store *s, const struct store_sensor *hb, char *err, size_t errlen)
+{
+	if (store_heartbeat_check(hb, err, errlen) < 0)
+		return -1;
 	return s->ops->heartbeat(s->be, hb, err, errlen);
+}
+
+int store_heartbeats(struct store *s, const struct store_sensor *hb, size_t n, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++)
+		if (store_heartbeat_check(&hb[i], err, errlen) < 0)
+			return -1;
+	if (n == 0)
+		return 0;
+	if (s->ops->begin(s->be, err, errlen) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (s->ops->heartbeat(s->be, &hb[i], err, errlen) < 0)
+			goto fail;
+	if (s->ops->commit(s->be, err, errlen) < 0)
+		goto fail;
+	return 0;
+fail:
+	s->ops->rollback(s->be);
+	return -1;
 }
 
 int store_sensors(struct store *s, store_sensor_fn cb, void *ctx, char *err, size_t errlen)

@@ -84,6 +84,8 @@ struct store_sensor {
 /* Record a heartbeat (hb->sensor and last_heartbeat_us must be set; a
  * heartbeat older than the one stored changes nothing).  Durable when 0. */
 int store_heartbeat(struct store *s, const struct store_sensor *hb, char *err, size_t errlen);
+/* n heartbeats in one transaction (one fsync): all stored, or none (-1). */
+int store_heartbeats(struct store *s, const struct store_sensor *hb, size_t n, char *err, size_t errlen);
 
 typedef int (*store_sensor_fn)(void *ctx, const struct store_sensor *sn);
 /* Every sensor known (by heartbeat or by alerts), by id; cb's non-zero

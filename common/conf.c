@@ -274,7 +274,7 @@ int conf_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *ou
 
 	errno = 0;
 	v = strtod(value, &end);
-	if (end == value || errno || v < 0 || v > 100 || (*end && strcmp(end, "%"))) {
+	if (end == value || errno || !(v >= 0 && v <= 100) || (*end && strcmp(end, "%"))) {   /* NaN too */
 		snprintf(err, errlen, "'%s' is not a percentage (0 to 100, e.g. 0.5%% or 50%%)", value);
 		return -1;
 	}

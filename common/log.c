@@ -18,6 +18,26 @@ static const char *log_level_name(enum log_level level)
 	return "?";
 }
 
+/* Messages quote untrusted text (sensor ids, field values read from Redis,
+ * file contents): control characters, C0 and DEL, and C1 (U+0080-U+009F,
+ * as UTF-8 C2 80-9F) would reach a terminal or forge log lines.  Each
+ * becomes '?'; the line's own newline is added after. */
+static void log_defang(char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x20 || c == 0x7f)
+			s[i] = '?';
+		else if (c == 0xc2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 &&
+			 (unsigned char)s[i + 1] <= 0x9f) {
+			s[i] = '?';
+			s[i + 1] = '?';
+			i++;
+		}
+	}
+}
+
 void log_msg(const struct log *lg, enum log_level level, const char *fmt, ...)
 {
 	char line[1024];
@@ -37,6 +57,7 @@ void log_msg(const struct log *lg, enum log_level level, const char *fmt, ...)
 	n += m;
 	if ((size_t)n >= sizeof(line) - 1)
 		n = (int)sizeof(line) - 2; /* truncated: still end the line */
+	log_defang(line, (size_t)n);
 	line[n++] = '\n';
 	if (write(STDERR_FILENO, line, (size_t)n) < 0)
 		return; /* nowhere left to report it */

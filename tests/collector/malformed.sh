@@ -5,7 +5,9 @@
 # field twice, a sensor field that is not the alert's).  The collector must
 # keep running, store every valid alert once, quarantine each bad entry
 # with a reason naming what is wrong, acknowledge all of them, and count
-# them.
+# them.  Nothing an entry holds may reach the log raw (an escape sequence, a
+# forged line).  Then an alert whose signature hides a C1 control and a
+# right-to-left override: no table, --json line or report shows them raw.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 
@@ -35,6 +37,8 @@ bad() {   # bad REASON FIELD VALUE [FIELD VALUE...]
 	id=$(zw_redis_cli XADD zw:alerts '*' "$@") || { problem "XADD failed"; return; }
 	printf '%s\t%s\n' "$id" "$reason" >>"$tmp/expect"
 }
+# the first one logged: a sensor field that tries to colour the log and forge a line
+bad 'JSON' sensor "$(printf 'ev\033[31mRED\nzw-collector: info: FORGED')" json 'this is not JSON'
 bad 'JSON' json 'this is not JSON'
 bad 'JSON' json "${line:0:200}"
 bad 'alert_id' sensor m1 json "$(mod 'del(.alert_id)')"
@@ -83,6 +87,35 @@ sys.exit(bad)
 PY
 left=$(zw_redis_cli XPENDING zw:alerts zw-collectors | head -1)
 [ "$left" = 0 ] || problem "$left entries still pending"
+
+# nothing from the stream reaches the log raw: no escape, no forged line
+if grep -q "$(printf '\033')" "$tmp/c1.log" || grep -q '^zw-collector: info: FORGED' "$tmp/c1.log"; then
+	problem "a control character from an entry reached the log: $(grep -a -m1 FORGED "$tmp/c1.log" | od -c | head -3)"
+fi
+
+# an alert whose text hides a C1 control (U+009B, a terminal's CSI) and a
+# right-to-left override (U+202E) is stored, but shown neither raw in a
+# table, in --json (escaped as \u009b, \u202e: the same JSON) nor in reports
+hostile=$(printf '%s' "$line" | jq -c '.alert_id = "0123456789abcdef0123456789abcdef" |
+	.alert.signature = "A\u202eB\u009bC"')
+printf '%s\n' "$hostile" >"$tmp/hostile.json"
+"$COLLECTOR" import --store "$tmp/store.db" "$tmp/hostile.json" >/dev/null 2>&1 || problem "import of a hostile alert failed"
+"$COLLECTOR" query --store "$tmp/store.db" --from 1970-01-01 --sid "$(jq -r .alert.signature_id "$tmp/hostile.json")" \
+	>"$tmp/h.table" 2>&1 || problem "query failed"
+"$COLLECTOR" query --store "$tmp/store.db" --from 1970-01-01 --json --limit 0 >"$tmp/h.json" || problem "query --json failed"
+"$COLLECTOR" report --store "$tmp/store.db" --from 2005-01-01 --to 2014-12-31 --format md -o "$tmp/h.md" ||
+	problem "report md failed"
+"$COLLECTOR" report --store "$tmp/store.db" --from 2005-01-01 --to 2014-12-31 --format csv -o "$tmp/h.csv" ||
+	problem "report csv failed"
+for f in h.table h.json h.md h.csv; do
+	if LC_ALL=C grep -q -P '\xc2[\x80-\x9f]|\xe2\x80[\xaa-\xae]' "$tmp/$f"; then
+		problem "$f shows a C1 control or a bidi override raw"
+	fi
+done
+grep -q 'A\\u202eB\\u009bC' "$tmp/h.json" || problem "query --json does not escape them as \\u202e \\u009b"
+jq -s -e 'map(select(.alert_id == "0123456789abcdef0123456789abcdef")) |
+	length == 1 and .[0].alert.signature == "A\u202eB\u009bC"' \
+	"$tmp/h.json" >/dev/null || problem "the escaped JSON line does not mean the same signature"
 
 [ "$fail" -eq 0 ] && echo "PASS: $nbad malformed entries quarantined with their reasons; every valid alert stored once"
 exit "$fail"
