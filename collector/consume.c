@@ -117,30 +117,47 @@ void consume_disconnect(struct consume *c)
 	rlink_disconnect(c->link);
 }
 
-/* Send one command (argv) and take its reply.  0 or -1. */
-static int consume_call(struct consume *c, const char *what, int argc, const char **argv,
-			uint32_t extra_ms, struct rlink_reply **out)
+/* One command: the reply of whatever type (the caller judges and frees
+ * it).  argvlen NULL: the arguments are C strings (at most 16).  0 or -1. */
+static int consume_send(struct consume *c, const char *what, int argc, const char **argv,
+			const size_t *argvlen, uint32_t extra_ms, struct rlink_reply **out)
 {
-	size_t argvlen[16];
+	size_t lens[16];
 
 	c->own_err = false;
 	if (c->cfg_err[0])
 		return -1;
-	if (rlink_require(c->link) < 0)
-		return -1;
-	for (int i = 0; i < argc; i++)
-		argvlen[i] = strlen(argv[i]);
-	rlink_call_start_extra(c->link, extra_ms);
-	if (rlink_append(c->link, what, argc, argv, argvlen) < 0 || rlink_flush(c->link, what) < 0 ||
-	    rlink_reply(c->link, what, out) < 0)
+	if (!argvlen) {
+		if (argc > 16)
+			return consume_fail(c, "internal: more than 16 arguments");
+		for (int i = 0; i < argc; i++)
+			lens[i] = strlen(argv[i]);
+		argvlen = lens;
+	}
+	return rlink_command(c->link, what, argc, argv, argvlen, extra_ms, out);
+}
+
+/* A reply the command must not give: keep it as the error, free it,
+ * disconnect.  -1. */
+static int consume_reject(struct consume *c, struct rlink_reply *r, const char *what)
+{
+	bool failed = false;
+
+	rlink_note_error(c->link, &failed, r, what);
+	rlink_reply_free(r);
+	rlink_disconnect(c->link);
+	return -1;
+}
+
+/* One command whose reply may be anything but an error.  0 or -1. */
+static int consume_call(struct consume *c, const char *what, int argc, const char **argv,
+			uint32_t extra_ms, struct rlink_reply **out)
+{
+	if (consume_send(c, what, argc, argv, NULL, extra_ms, out) < 0)
 		return -1;
 	if (rlink_reply_type(*out) == RLINK_ERROR) {
-		bool failed = false;
-
-		rlink_note_error(c->link, &failed, *out, what);
-		rlink_reply_free(*out);
+		consume_reject(c, *out, what);
 		*out = NULL;
-		rlink_disconnect(c->link);
 		return -1;
 	}
 	return 0;
@@ -149,37 +166,24 @@ static int consume_call(struct consume *c, const char *what, int argc, const cha
 int consume_connect(struct consume *c)
 {
 	const char *argv[] = { "XGROUP", "CREATE", c->key, c->group, "0", "MKSTREAM" };
-	size_t argvlen[6];
 	struct rlink_reply *r;
 	size_t len;
 	const char *s;
-	int rc = 0;
 
 	c->own_err = false;
 	if (c->cfg_err[0])
 		return -1;
 	if (rlink_is_connected(c->link))
 		return 0;
-	if (rlink_connect(c->link) < 0)
-		return -1;
-	for (int i = 0; i < 6; i++)
-		argvlen[i] = strlen(argv[i]);
-	rlink_call_start(c->link);
-	if (rlink_append(c->link, "XGROUP CREATE", 6, argv, argvlen) < 0 ||
-	    rlink_flush(c->link, "XGROUP CREATE") < 0 || rlink_reply(c->link, "XGROUP CREATE", &r) < 0)
+	if (rlink_connect(c->link) < 0 || consume_send(c, "XGROUP CREATE", 6, argv, NULL, 0, &r) < 0)
 		return -1;
 	s = rlink_reply_str(r, &len);
 	/* the group exists already: what every start after the first sees */
 	if (!rlink_reply_is(r, "OK") &&
-	    !(rlink_reply_type(r) == RLINK_ERROR && len >= 9 && !memcmp(s, "BUSYGROUP", 9))) {
-		bool failed = false;
-
-		rlink_note_error(c->link, &failed, r, "XGROUP CREATE");
-		rlink_disconnect(c->link);
-		rc = -1;
-	}
+	    !(rlink_reply_type(r) == RLINK_ERROR && len >= 9 && !memcmp(s, "BUSYGROUP", 9)))
+		return consume_reject(c, r, "XGROUP CREATE");
 	rlink_reply_free(r);
-	return rc;
+	return 0;
 }
 
 int consume_batch_init(struct consume_batch *b, size_t cap)
@@ -362,8 +366,6 @@ int consume_claim(struct consume *c, char *cursor, size_t cursor_len, struct con
 
 int consume_ack(struct consume *c, const char *const *ids, size_t n)
 {
-	const char *argv[3] = { "XACK", c->key, c->group };
-	size_t argvlen[3] = { 4, strlen(c->key), strlen(c->group) };
 	const char **all;
 	size_t *lens;
 	struct rlink_reply *r;
@@ -372,8 +374,6 @@ int consume_ack(struct consume *c, const char *const *ids, size_t n)
 	c->own_err = false;
 	if (n == 0)
 		return 0;
-	if (rlink_require(c->link) < 0)
-		return -1;
 	all = calloc(n + 3, sizeof(*all));
 	lens = calloc(n + 3, sizeof(*lens));
 	if (!all || !lens) {
@@ -381,30 +381,22 @@ int consume_ack(struct consume *c, const char *const *ids, size_t n)
 		free(lens);
 		return consume_fail(c, "XACK: out of memory");
 	}
-	for (size_t i = 0; i < 3; i++) {
-		all[i] = argv[i];
-		lens[i] = argvlen[i];
-	}
-	for (size_t i = 0; i < n; i++) {
+	all[0] = "XACK";
+	all[1] = c->key;
+	all[2] = c->group;
+	for (size_t i = 0; i < n; i++)
 		all[3 + i] = ids[i];
-		lens[3 + i] = strlen(ids[i]);
-	}
-	rlink_call_start(c->link);
-	rc = rlink_append(c->link, "XACK", (int)(n + 3), all, lens);
+	for (size_t i = 0; i < n + 3; i++)
+		lens[i] = strlen(all[i]);
+	rc = consume_send(c, "XACK", (int)(n + 3), all, lens, 0, &r);
 	free(all);
 	free(lens);
-	if (rc < 0 || rlink_flush(c->link, "XACK") < 0 || rlink_reply(c->link, "XACK", &r) < 0)
+	if (rc < 0)
 		return -1;
-	rc = 0;
-	if (rlink_reply_type(r) != RLINK_INTEGER) {
-		bool failed = false;
-
-		rlink_note_error(c->link, &failed, r, "XACK");
-		rlink_disconnect(c->link);
-		rc = -1;
-	}
+	if (rlink_reply_type(r) != RLINK_INTEGER)
+		return consume_reject(c, r, "XACK");
 	rlink_reply_free(r);
-	return rc;
+	return 0;
 }
 
 /* "ms-seq" into its two numbers.  0 or -1. */

@@ -628,6 +628,17 @@ bool rlink_reply_is(const struct rlink_reply *rr, const char *text)
 	       r->len == strlen(text) && !memcmp(r->str, text, r->len);
 }
 
+int rlink_command(struct rlink *l, const char *what, int argc, const char **argv, const size_t *argvlen,
+		  uint32_t extra_ms, struct rlink_reply **out)
+{
+	if (rlink_require(l) < 0)
+		return -1;
+	rlink_call_start_extra(l, extra_ms);
+	if (rlink_append(l, what, argc, argv, argvlen) < 0 || rlink_flush(l, what) < 0)
+		return -1;
+	return rlink_reply(l, what, out);
+}
+
 int rlink_finish(struct rlink *l, const char *const *what, int ncmd, enum rlink_type want)
 {
 	bool failed = false;

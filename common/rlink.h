@@ -114,6 +114,13 @@ const struct rlink_reply *rlink_reply_elem(const struct rlink_reply *r, size_t i
 /* A STRING or STATUS reply equal to text. */
 bool rlink_reply_is(const struct rlink_reply *r, const char *text);
 
+/* One command, one round trip: require the connection, start the call
+ * (extra_ms as for rlink_call_start_extra), send, and take the reply of
+ * whatever type (an error reply too: the caller judges it; the caller
+ * frees it).  0 or -1 (reason kept, disconnected). */
+int rlink_command(struct rlink *l, const char *what, int argc, const char **argv, const size_t *argvlen,
+		  uint32_t extra_ms, struct rlink_reply **out);
+
 /* Keep r's error text (or "unexpected reply") as "what failed: ...",
  * unless *failed is already set; sets *failed. */
 void rlink_note_error(struct rlink *l, bool *failed, const struct rlink_reply *r, const char *what);

@@ -131,11 +131,7 @@ int stream_last_seq(struct stream *s, uint64_t *seq)
 	struct rlink_reply *r;
 	int rc = 0;
 
-	if (rlink_require(s->link) < 0)
-		return -1;
-	rlink_call_start(s->link);
-	if (rlink_append(s->link, "HGET last_seq", 3, argv, argvlen) < 0 || rlink_flush(s->link, "HGET last_seq") < 0 ||
-	    rlink_reply(s->link, "HGET last_seq", &r) < 0)
+	if (rlink_command(s->link, "HGET last_seq", 3, argv, argvlen, 0, &r) < 0)
 		return -1;
 	if (rlink_reply_type(r) == RLINK_NIL) {
 		*seq = 0;
