@@ -45,44 +45,6 @@
 
 /* ---- display width and table cells ---------------------------------- */
 
-/* One UTF-8 sequence at s (n bytes left): its code point and length, or
- * -1 when it is not valid UTF-8 (overlong, surrogate, past U+10FFFF). */
-static int analyst_utf8(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	uint32_t c = s[0], min;
-	int len;
-
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else {
-		return -1;
-	}
-	if ((size_t)len > n)
-		return -1;
-	for (int i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return -1;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return -1;
-	*cp = c;
-	return len;
-}
 
 /* Display columns of a code point: 2 for East Asian Wide and Fullwidth
  * (Unicode UAX #11; Ambiguous counts 1, as terminals outside CJK locales
@@ -130,7 +92,7 @@ static int analyst_cell(FILE *out, const char *s, int width, bool right, bool pa
 
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		int len = analyst_utf8(p + i, n - i, &cp), w;
+		int len = query_utf8_next(p + i, n - i, &cp), w;
 		w = len < 0 ? 1 : analyst_cp_width(cp);
 		total += w < 0 ? 1 : w;
 		i += len < 0 ? 1 : (size_t)len;
@@ -143,7 +105,7 @@ static int analyst_cell(FILE *out, const char *s, int width, bool right, bool pa
 			fputc(' ', out);
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		int len = analyst_utf8(p + i, n - i, &cp), w;
+		int len = query_utf8_next(p + i, n - i, &cp), w;
 		w = len < 0 ? 1 : analyst_cp_width(cp);
 		if (used + (w < 0 ? 1 : w) > limit)
 			break;
@@ -866,7 +828,7 @@ static void analyst_json_line(const char *line, size_t n)
 
 	while (i < n) {
 		uint32_t cp;
-		int len = analyst_utf8(p + i, n - i, &cp);
+		int len = query_utf8_next(p + i, n - i, &cp);
 
 		if (len > 1 && query_cp_is_unsafe(cp)) {
 			fwrite(p + from, 1, i - from, stdout);

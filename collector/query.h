@@ -95,6 +95,10 @@ void query_time_format(int64_t us, int tz_offset_s, int precision, char *buf, si
  * U+2060-U+206F, U+FEFF) that can hide or reorder text.  Text from sensors
  * is untrusted; every place that shows it replaces these. */
 bool query_cp_is_unsafe(uint32_t cp);
+/* One UTF-8 sequence at s (n > 0 bytes left): its code point in *cp and
+ * its length, or -1 when it is not valid UTF-8 (a bad byte, truncated,
+ * overlong, a surrogate, past U+10FFFF). */
+int query_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* An address "10.0.0.1", "2001:db8::1" or CIDR "10.0.0.0/8" as a range of
  * 16-byte addresses (IPv4 mapped). */

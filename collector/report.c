@@ -622,34 +622,6 @@ static void report_data_fini(struct report_data *d)
 
 /* ---- escaping ---- */
 
-/* Length of the valid UTF-8 sequence at p (1-4 bytes), or 0 if invalid
- * (overlong forms, surrogates and code points past U+10FFFF included). */
-static size_t report_utf8_len(const unsigned char *p, size_t left)
-{
-	unsigned c = p[0];
-	size_t n;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (left < n)
-		return 0;
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	if ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0) ||
-	    (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90))
-		return 0;
-	return n;
-}
-
 /* s, escaped for mode, at most max bytes of it (then "…" on a character
  * boundary).  Invalid UTF-8 and control characters become U+FFFD, except
  * that HTML and Markdown show a tab or line break as a space, and CSV keeps
@@ -661,7 +633,9 @@ static void report_put_esc(FILE *f, const char *s, size_t max, enum report_esc m
 	size_t left = strlen(s), used = 0;
 
 	while (left > 0) {
-		size_t n = report_utf8_len(p, left);
+		uint32_t cp = 0;
+		int len = query_utf8_next(p, left, &cp);
+		size_t n = len < 0 ? 0 : (size_t)len;
 		unsigned char c = *p;
 
 		if (used + (n ? n : 1) > max) {
@@ -672,11 +646,6 @@ static void report_put_esc(FILE *f, const char *s, size_t max, enum report_esc m
 			fputs(replacement, f);
 			n = 1;
 		} else if (n > 1) {
-			uint32_t cp = n == 2 ? (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f)
-				    : n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 | (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f)
-				    : (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
-				      (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-
 			/* C1 controls, bidi overrides, invisible format characters */
 			if (query_cp_is_unsafe(cp))
 				fputs(replacement, f);
