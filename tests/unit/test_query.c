@@ -17,6 +17,7 @@
 
 #include "alert_fixture.h"
 #include "check.h"
+#include "sql_plan.h"
 #include "query.h"
 #include "store.h"
 #include "store_backend.h"
@@ -879,25 +880,14 @@ static void test_sensors(struct store *s)
 
 static void plan(sqlite3 *db, const struct query_filter *f, int key, char *buf, size_t len)
 {
-	char sql[4096], eqp[4200];
-	sqlite3_stmt *st;
-	size_t used = 0;
+	char sql[4096];
 
 	buf[0] = '\0';
 	if (store_sqlite_explain_sql(f, key, sql, sizeof(sql)) < 0) {
 		printf("no SQL\n");
 		return;
 	}
-	snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
-	if (sqlite3_prepare_v2(db, eqp, -1, &st, NULL) != SQLITE_OK) {
-		printf("sql error: %s: %s\n", eqp, sqlite3_errmsg(db));
-		return;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW && used < len) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
-		used += (size_t)snprintf(buf + used, len - used, "%s | ", d ? d : "");
-	}
-	sqlite3_finalize(st);
+	sql_plan(db, sql, buf, len);
 	if (getenv("ZW_TEST_PLANS"))
 		printf("%s\n  -> %s\n", sql, buf);
 }

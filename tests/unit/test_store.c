@@ -14,6 +14,7 @@
 
 #include "alert_fixture.h"
 #include "check.h"
+#include "sql_plan.h"
 #include "store.h"
 
 #define T0 1700000000000000LL   /* 2023-11-14, unix microseconds */
@@ -103,29 +104,6 @@ static const char *q_text(sqlite3 *db, const char *sql, char *buf, size_t len)
 		snprintf(buf, len, "%s", (const char *)sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
 	return buf;
-}
-
-/* EXPLAIN QUERY PLAN's details joined into buf */
-static void q_plan(sqlite3 *db, const char *sql, char *buf, size_t len)
-{
-	char eqp[1024];
-	sqlite3_stmt *st;
-	size_t used = 0;
-
-	buf[0] = '\0';
-	snprintf(eqp, sizeof(eqp), "EXPLAIN QUERY PLAN %s", sql);
-	if (sqlite3_prepare_v2(db, eqp, -1, &st, NULL) != SQLITE_OK) {
-		printf("sql error: %s: %s\n", eqp, sqlite3_errmsg(db));
-		return;
-	}
-	while (sqlite3_step(st) == SQLITE_ROW && used < len) {
-		const char *d = (const char *)sqlite3_column_text(st, 3);
-		int w = snprintf(buf + used, len - used, "%s | ", d ? d : "");
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-	sqlite3_finalize(st);
 }
 
 static sqlite3 *db_open(const char *path)
@@ -273,12 +251,12 @@ static void test_put_dedup_reopen(const char *dir)
 	CHECK(q_int(db, "SELECT count(*) FROM alerts WHERE src_ip_bin BETWEEN"
 		    " x'00000000000000000000FFFF0A010000' AND x'00000000000000000000FFFF0A01FFFF'"
 		    " AND ts_us BETWEEN 1700000000000000 AND 1700000000000010") == 1, "CIDR query");
-	q_plan(db, "SELECT id FROM alerts WHERE src_ip_bin BETWEEN ?1 AND ?2 AND ts_us BETWEEN ?3 AND ?4",
+	sql_plan(db, "SELECT id FROM alerts WHERE src_ip_bin BETWEEN ?1 AND ?2 AND ts_us BETWEEN ?3 AND ?4",
 	       buf, sizeof(buf));
 	CHECK(strstr(buf, "alerts_src") != NULL, "CIDR plan: %s", buf);
-	q_plan(db, "SELECT id FROM alerts WHERE sensor = ?1 AND ts_us BETWEEN ?3 AND ?4", buf, sizeof(buf));
+	sql_plan(db, "SELECT id FROM alerts WHERE sensor = ?1 AND ts_us BETWEEN ?3 AND ?4", buf, sizeof(buf));
 	CHECK(strstr(buf, "alerts_sensor") != NULL, "sensor plan: %s", buf);
-	q_plan(db, "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE received_us < ?1"
+	sql_plan(db, "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE received_us < ?1"
 	       " ORDER BY id LIMIT ?2)", buf, sizeof(buf));
 	CHECK(strstr(buf, "TEMP B-TREE") == NULL, "purge plan (rowid order, no sort): %s", buf);
 	CHECK(q_int(db, "SELECT last_alert_us FROM sensors WHERE sensor = 'kobe-01'") == T0 + 4,
