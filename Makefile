@@ -191,7 +191,7 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists
 	install -m 0644 signatures/*.rules signatures/README.md $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/
 	install -m 0644 signatures/lists/* $(DESTDIR)$(PREFIX)/share/zonewatch/signatures/lists/
-	install -m 0644 doc/alert.schema.json $(DESTDIR)$(PREFIX)/share/zonewatch/
+	install -m 0644 doc/alert.schema.json doc/alert.schema.v2.json $(DESTDIR)$(PREFIX)/share/zonewatch/
 	install -d $(DESTDIR)$(PREFIX)/share/zonewatch/examples
 	install -m 0644 doc/examples/*.conf $(DESTDIR)$(PREFIX)/share/zonewatch/examples/
 	@if [ -e $(DESTDIR)/etc/zonewatch/zw-sensor.conf ]; then \

@@ -12,17 +12,37 @@
  *    rule_line): the line is kept whole, and refusing an alert for a field
  *    nobody reads would lose it for nothing;
  *  - the type and range of every stored field, and the enumerations that
- *    queries filter by (policy.threat, health.condition, health.state);
+ *    queries filter by (policy.threat, health.condition, health.state,
+ *    behaviour.detector);
+ *  - a behaviour alert's "behaviour" object whole (every member's type and
+ *    range: direction, since, window, value, threshold, unit, count, detail,
+ *    sample, ...), although only detector and kind are stored: it is all
+ *    there is to read in such an alert (what was seen, against which
+ *    threshold), and a detector that writes it wrong is better caught at
+ *    the first alert than found out by an analyst;
+ *  - a behaviour alert has no flow: flow_id, app_proto and src_port, which
+ *    the store has columns for, are refused there rather than stored as if
+ *    absent; its addresses, zones, proto and dest_port are each optional,
+ *    but a zone goes with its address (src_zone iff src_ip);
+ *  - signature_id ranges by kind: health 9001-9099, behaviour 9100-9199,
+ *    and a rule alert's sid outside the ranges reserved in its version
+ *    (9000-9099 up to version 2, 9000-9199 from version 3);
  *  - caps: the line (ALERT_PARSE_MAX_LINE), each stored string
  *    (ALERT_PARSE_MAX_STRING), the sensor id (ALERT_PARSE_MAX_SENSOR);
  *  - duplicate keys are refused (JSON_REJECT_DUPLICATES): the sensor never
  *    writes them, and a line whose readers could disagree on a field's value
  *    should not be stored as if it had one.
  *
- * schema_version: 2 is this schema.  1 is accepted for rule alerts, whose
- * fields are the same in both versions (doc/alerts.md "Schema versions":
- * version 2 only added health alerts); a version-1 health alert cannot exist
- * and is refused, as is every other version.
+ * schema_version: 3 is this schema.  Versions 1 and 2 are accepted too:
+ * rule and health alerts have the same fields in all three (doc/alerts.md
+ * "Schema versions": version 2 added health alerts, version 3 behaviour
+ * alerts, each a new value of event_type).  A health alert of version 1
+ * or a behaviour alert of version 1 or 2 cannot exist and is refused, as is
+ * every other version.
+ *
+ * Unknown members are tolerated everywhere (a sensor newer than its schema
+ * file, or a field the store does not keep): doc/alert.schema.json, which
+ * admits none, is the strict check (tests/replay/validate_alerts.py).
  *
  * Reasons are one line of printable ASCII: a value quoted from the line is
  * cut short and its other bytes written as \xNN, so that a reason can go to
@@ -45,6 +65,9 @@
 #endif
 
 #define PARSE_QUOTE_MAX 40     /* bytes of an untrusted value quoted in a reason */
+#define PARSE_SAMPLE_MAX 8u    /* behaviour.sample: at most 8 strings ... */
+#define PARSE_SAMPLE_LEN 255u  /* ... of at most 255 bytes each */
+#define PARSE_WORD_MAX 32u     /* behaviour.kind, behaviour.unit */
 
 struct parse_ctx {
 	char *why;
@@ -60,6 +83,11 @@ static const char *const parse_conditions[] = {
 	"alerts_lost", NULL
 };
 static const char *const parse_states[] = { "raised", "cleared", NULL };
+static const char *const parse_detectors[] = {
+	"port_scan", "host_sweep", "syn_flood", "udp_flood", "icmp_flood", "amplification",
+	"beacon", "dns_tunnel", "large_transfer", "brute_force", "first_seen", NULL
+};
+static const char *const parse_directions[] = { "inbound", "outbound", "internal", "external", NULL };
 static const char *const parse_protos[] = {
 	"ICMP", "IGMP", "TCP", "UDP", "GRE", "ESP", "AH", "IPv6-ICMP", "OSPF",
 	"PIM", "VRRP", "SCTP", NULL
@@ -211,7 +239,7 @@ static int dup_string(struct parse_ctx *c, const json_t *obj, const char *path, 
 	return copy_string(c, path, s, n, dst);
 }
 
-/* A string from a fixed set, copied. */
+/* A string from a fixed set, copied into *dst (dst NULL: only checked). */
 static int dup_enum(struct parse_ctx *c, const json_t *obj, const char *path, bool required,
 		    const char *const *set, char **dst)
 {
@@ -225,7 +253,7 @@ static int dup_enum(struct parse_ctx *c, const json_t *obj, const char *path, bo
 		return 0;
 	for (i = 0; set[i] != NULL; i++)
 		if (strcmp(s, set[i]) == 0)
-			return copy_string(c, path, s, n, dst);
+			return dst != NULL ? copy_string(c, path, s, n, dst) : 0;
 	quote_bytes(q, sizeof(q), s, n, PARSE_QUOTE_MAX);
 	return fail(c, "%s: \"%s\" is not one of the known values (%s, ...)", path, q, set[0]);
 }
@@ -247,6 +275,22 @@ static int get_int(struct parse_ctx *c, const json_t *obj, const char *path, boo
 			    ", found %s", path, min, max, describe(v, found, sizeof(found)));
 	*val = json_integer_value(v);
 	*present = true;
+	return 0;
+}
+
+/* A JSON number (integer or real), at least 0 if nonneg; absent is fine
+ * unless required.  Only checked: the store keeps no such value. */
+static int check_number(struct parse_ctx *c, const json_t *obj, const char *path, bool required,
+			bool nonneg)
+{
+	char found[256];
+	json_t *v;
+
+	if (get_member(c, obj, path, required, &v) < 0)
+		return -1;
+	if (v != NULL && (!json_is_number(v) || (nonneg && json_number_value(v) < 0)))
+		return fail(c, "%s: expected a number%s, found %s", path, nonneg ? " of at least 0" : "",
+			    describe(v, found, sizeof(found)));
 	return 0;
 }
 
@@ -319,14 +363,17 @@ shape:
 	return fail(c, "%s: expected YYYY-MM-DDTHH:MM:SS.uuuuuu+0000 (UTC), found \"%s\"", path, q);
 }
 
-static int parse_addr(struct parse_ctx *c, const json_t *obj, const char *path, struct alert_rec_addr *a)
+static int parse_addr(struct parse_ctx *c, const json_t *obj, const char *path, bool required,
+		      struct alert_rec_addr *a)
 {
 	char q[PARSE_QUOTE_MAX * 4 + 8];
 	const char *s;
 	size_t n;
 
-	if (get_string(c, obj, path, true, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
+	if (get_string(c, obj, path, required, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
 		return -1;
+	if (s == NULL)
+		return 0;
 	if (n < 46 && inet_pton(AF_INET, s, a->bytes + 12) == 1) {
 		memset(a->bytes, 0, 10);
 		a->bytes[10] = 0xff;
@@ -341,14 +388,16 @@ static int parse_addr(struct parse_ctx *c, const json_t *obj, const char *path, 
 	return copy_string(c, path, s, n, &a->text);
 }
 
-static int parse_proto(struct parse_ctx *c, const json_t *obj, struct alert_rec *out)
+static int parse_proto(struct parse_ctx *c, const json_t *obj, bool required, struct alert_rec *out)
 {
 	char q[PARSE_QUOTE_MAX * 4 + 8];
 	const char *s;
 	size_t n, i;
 
-	if (get_string(c, obj, "proto", true, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
+	if (get_string(c, obj, "proto", required, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
 		return -1;
+	if (s == NULL)
+		return 0;
 	for (i = 0; parse_protos[i] != NULL; i++)
 		if (strcmp(s, parse_protos[i]) == 0)
 			return copy_string(c, "proto", s, n, &out->proto);
@@ -358,12 +407,16 @@ static int parse_proto(struct parse_ctx *c, const json_t *obj, struct alert_rec 
 	return fail(c, "proto: expected a protocol name (TCP, UDP, ...) or number 0-255, found \"%s\"", q);
 }
 
+static bool proto_has_ports(const char *proto)
+{
+	return strcmp(proto, "TCP") == 0 || strcmp(proto, "UDP") == 0 || strcmp(proto, "SCTP") == 0;
+}
+
 /* src_port, dest_port: required for TCP, UDP, SCTP; absent otherwise. */
 static int parse_ports(struct parse_ctx *c, const json_t *root, struct alert_rec *out)
 {
 	static const char *const paths[2] = { "src_port", "dest_port" };
-	bool with_ports = strcmp(out->proto, "TCP") == 0 || strcmp(out->proto, "UDP") == 0 ||
-			  strcmp(out->proto, "SCTP") == 0;
+	bool with_ports = proto_has_ports(out->proto);
 	int *ports[2] = { &out->src_port, &out->dest_port };
 	json_int_t v = 0;
 	bool present;
@@ -443,9 +496,9 @@ static int parse_rule_fields(struct parse_ctx *c, const json_t *root, struct ale
 	if (get_int(c, root, "flow_id", true, 0, INT64_MAX, &v, &present) < 0)
 		return -1;
 	out->flow_id = (uint64_t)v;
-	if (parse_proto(c, root, out) < 0 ||
-	    parse_addr(c, root, "src_ip", &out->src) < 0 ||
-	    parse_addr(c, root, "dest_ip", &out->dest) < 0 ||
+	if (parse_proto(c, root, true, out) < 0 ||
+	    parse_addr(c, root, "src_ip", true, &out->src) < 0 ||
+	    parse_addr(c, root, "dest_ip", true, &out->dest) < 0 ||
 	    parse_ports(c, root, out) < 0 ||
 	    dup_string(c, root, "app_proto", true, 1, ALERT_PARSE_MAX_STRING, &out->app_proto) < 0 ||
 	    parse_zone(c, root, "src_zone", "src_zone.key", "src_zone.name",
@@ -472,18 +525,159 @@ static int parse_health_fields(struct parse_ctx *c, const json_t *root, struct a
 	return 0;
 }
 
-/* alert{...} and policy{...}: both kinds. */
+/* One end of a behaviour alert: its address (optional) and its zone,
+ * present exactly when the address is. */
+static int parse_behaviour_end(struct parse_ctx *c, const json_t *root, const char *ip_path,
+			       const char *zone_path, const char *key_path, const char *name_path,
+			       struct alert_rec_addr *a, char **key, char **name)
+{
+	if (parse_addr(c, root, ip_path, false, a) < 0)
+		return -1;
+	if (a->text != NULL)
+		return parse_zone(c, root, zone_path, key_path, name_path, key, name);
+	if (json_object_get(root, zone_path) != NULL)
+		return fail(c, "%s: present without %s", zone_path, ip_path);
+	return 0;
+}
+
+/* A string of 1..PARSE_WORD_MAX bytes, each one of chars, copied if dst. */
+static int parse_word(struct parse_ctx *c, const json_t *obj, const char *path, const char *chars,
+		      const char *shape, char **dst)
+{
+	char q[PARSE_QUOTE_MAX * 4 + 8];
+	const char *s;
+	size_t n;
+
+	if (get_string(c, obj, path, true, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
+		return -1;
+	if (n > PARSE_WORD_MAX || !all_in(s, n, chars)) {
+		quote_bytes(q, sizeof(q), s, n, PARSE_QUOTE_MAX);
+		return fail(c, "%s: expected %s, found \"%s\"", path, shape, q);
+	}
+	return dst != NULL ? copy_string(c, path, s, n, dst) : 0;
+}
+
+/* behaviour.sample: 1..PARSE_SAMPLE_MAX strings of at most PARSE_SAMPLE_LEN bytes. */
+static int parse_sample(struct parse_ctx *c, const json_t *b)
+{
+	char found[256], path[40];
+	const char *s;
+	json_t *v, *e;
+	size_t i, n;
+
+	v = json_object_get(b, "sample");
+	if (v == NULL)
+		return 0;
+	if (!json_is_array(v))
+		return fail(c, "behaviour.sample: expected an array of 1-%u strings, found %s",
+			    PARSE_SAMPLE_MAX, describe(v, found, sizeof(found)));
+	if (json_array_size(v) < 1 || json_array_size(v) > PARSE_SAMPLE_MAX)
+		return fail(c, "behaviour.sample: expected 1-%u strings, found %zu", PARSE_SAMPLE_MAX,
+			    json_array_size(v));
+	json_array_foreach(v, i, e) {
+		snprintf(path, sizeof(path), "behaviour.sample[%zu]", i);
+		if (!json_is_string(e))
+			return fail(c, "%s: expected a string, found %s", path, describe(e, found, sizeof(found)));
+		s = json_string_value(e);
+		n = json_string_length(e);
+		if (strlen(s) != n)
+			return fail(c, "%s: contains a NUL character", path);
+		if (n > PARSE_SAMPLE_LEN)
+			return fail(c, "%s: string of %zu bytes is over the %u-byte cap", path, n,
+				    PARSE_SAMPLE_LEN);
+	}
+	return 0;
+}
+
+/* behaviour{...}: every member checked, detector and kind stored. */
+static int parse_behaviour_obj(struct parse_ctx *c, const json_t *root, struct alert_rec *out)
+{
+	char q[PARSE_QUOTE_MAX * 4 + 8];
+	json_int_t v = 0;
+	bool present;
+	const char *s;
+	int64_t us;
+	json_t *b;
+	size_t n;
+
+	if (get_object(c, root, "behaviour", true, &b) < 0 ||
+	    dup_enum(c, b, "behaviour.detector", true, parse_detectors, &out->behaviour_detector) < 0 ||
+	    parse_word(c, b, "behaviour.kind", "abcdefghijklmnopqrstuvwxyz0123456789_", "[a-z0-9_]{1,32}",
+		       &out->behaviour_kind) < 0 ||
+	    dup_enum(c, b, "behaviour.direction", true, parse_directions, NULL) < 0)
+		return -1;
+	if (get_string(c, b, "behaviour.since", true, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0 ||
+	    parse_time(c, "behaviour.since", s, n, &us) < 0 ||
+	    get_int(c, b, "behaviour.window", true, 0, INT64_MAX, &v, &present) < 0 ||
+	    check_number(c, b, "behaviour.value", true, false) < 0 ||
+	    check_number(c, b, "behaviour.threshold", true, false) < 0 ||
+	    parse_word(c, b, "behaviour.unit", "abcdefghijklmnopqrstuvwxyz_", "[a-z_]{1,32}", NULL) < 0 ||
+	    get_int(c, b, "behaviour.count", true, 0, INT64_MAX, &v, &present) < 0 ||
+	    get_string(c, b, "behaviour.domain", false, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0 ||
+	    check_number(c, b, "behaviour.period", false, true) < 0 ||
+	    check_number(c, b, "behaviour.jitter", false, true) < 0 ||
+	    get_string(c, b, "behaviour.country", false, 0, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
+		return -1;
+	if (s != NULL && (n != 2 || !all_in(s, n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"))) {
+		quote_bytes(q, sizeof(q), s, n, PARSE_QUOTE_MAX);
+		return fail(c, "behaviour.country: expected two upper-case letters (ISO 3166-1), found \"%s\"", q);
+	}
+	if (get_int(c, b, "behaviour.asn", false, 1, 4294967295LL, &v, &present) < 0 ||
+	    parse_sample(c, b) < 0 ||
+	    get_string(c, b, "behaviour.detail", true, 1, ALERT_PARSE_MAX_STRING, &s, &n) < 0)
+		return -1;
+	return 0;
+}
+
+/* A behaviour alert: no flow; each end, proto and dest_port optional. */
+static int parse_behaviour_fields(struct parse_ctx *c, const json_t *root, struct alert_rec *out)
+{
+	static const char *const no_flow[] = { "flow_id", "app_proto", "src_port" };
+	json_int_t v = 0;
+	bool present;
+	json_t *geo;
+	size_t i;
+
+	for (i = 0; i < sizeof(no_flow) / sizeof(no_flow[0]); i++)
+		if (json_object_get(root, no_flow[i]) != NULL)
+			return fail(c, "%s: not in a behaviour alert (it has no flow)", no_flow[i]);
+	if (parse_proto(c, root, false, out) < 0 ||
+	    parse_behaviour_end(c, root, "src_ip", "src_zone", "src_zone.key", "src_zone.name",
+				&out->src, &out->src_zone, &out->src_zone_name) < 0 ||
+	    parse_behaviour_end(c, root, "dest_ip", "dest_zone", "dest_zone.key", "dest_zone.name",
+				&out->dest, &out->dest_zone, &out->dest_zone_name) < 0 ||
+	    get_int(c, root, "dest_port", false, 0, 65535, &v, &present) < 0)
+		return -1;
+	if (present) {
+		if (out->proto != NULL && !proto_has_ports(out->proto))
+			return fail(c, "dest_port: present with proto %s (only TCP, UDP and SCTP have ports)",
+				    out->proto);
+		out->dest_port = (int)v;
+	}
+	if (get_object(c, root, "geo", true, &geo) < 0 ||
+	    parse_geo_end(c, geo, "geo.src", "geo.src.country", "geo.src.asn",
+			  &out->src_country, &out->src_asn) < 0 ||
+	    parse_geo_end(c, geo, "geo.dest", "geo.dest.country", "geo.dest.asn",
+			  &out->dest_country, &out->dest_asn) < 0)
+		return -1;
+	return parse_behaviour_obj(c, root, out);
+}
+
+/* alert{...} and policy{...}: every kind. */
 static int parse_alert_policy(struct parse_ctx *c, const json_t *root, struct alert_rec *out)
 {
-	bool health = out->kind == ALERT_REC_HEALTH;
+	bool sensor_own = out->kind != ALERT_REC_RULE;   /* health, behaviour */
 	json_int_t v = 0;
 	json_t *a, *p;
 	bool present;
 
 	if (get_object(c, root, "alert", true, &a) < 0)
 		return -1;
-	if (health) {
+	if (out->kind == ALERT_REC_HEALTH) {
 		if (get_int(c, a, "alert.signature_id", true, 9001, 9099, &v, &present) < 0)
+			return -1;
+	} else if (out->kind == ALERT_REC_BEHAVIOUR) {
+		if (get_int(c, a, "alert.signature_id", true, 9100, 9199, &v, &present) < 0)
 			return -1;
 	} else {
 		if (get_int(c, a, "alert.signature_id", true, 1, INT32_MAX, &v, &present) < 0)
@@ -491,6 +685,10 @@ static int parse_alert_policy(struct parse_ctx *c, const json_t *root, struct al
 		if (v >= 9000 && v <= 9099)
 			return fail(c, "alert.signature_id: %" JSON_INTEGER_FORMAT
 				    " is reserved for health alerts (9000-9099)", v);
+		/* before version 3 a rule could use them */
+		if (v >= 9100 && v <= 9199 && out->schema_version >= 3)
+			return fail(c, "alert.signature_id: %" JSON_INTEGER_FORMAT
+				    " is reserved for behaviour alerts (9100-9199)", v);
 	}
 	out->sid = (uint32_t)v;
 	if (get_int(c, a, "alert.rev", true, 1, 1000000, &v, &present) < 0)
@@ -500,13 +698,14 @@ static int parse_alert_policy(struct parse_ctx *c, const json_t *root, struct al
 		return -1;
 	out->severity = (uint8_t)v;
 	if (dup_string(c, a, "alert.signature", true, 1, ALERT_PARSE_MAX_STRING, &out->signature) < 0 ||
-	    dup_string(c, a, "alert.signature_en", health, 1, ALERT_PARSE_MAX_STRING,
+	    dup_string(c, a, "alert.signature_en", sensor_own, 1, ALERT_PARSE_MAX_STRING,
 		       &out->signature_en) < 0 ||
 	    dup_string(c, a, "alert.category", true, 1, ALERT_PARSE_MAX_STRING, &out->category) < 0)
 		return -1;
 
 	if (get_object(c, root, "policy", true, &p) < 0 ||
-	    dup_string(c, p, "policy.clause", false, 1, ALERT_PARSE_MAX_STRING, &out->clause) < 0 ||
+	    dup_string(c, p, "policy.clause", out->kind == ALERT_REC_BEHAVIOUR, 1, ALERT_PARSE_MAX_STRING,
+		       &out->clause) < 0 ||
 	    dup_enum(c, p, "policy.threat", true, parse_threats, &out->threat) < 0)
 		return -1;
 	return 0;
@@ -524,9 +723,9 @@ static int parse_kind(struct parse_ctx *c, const json_t *root, struct alert_rec 
 	if (!json_is_integer(v))
 		return fail(c, "schema_version: expected an integer, found %s",
 			    describe(v, found, sizeof(found)));
-	if (json_integer_value(v) != 1 && json_integer_value(v) != 2)
+	if (json_integer_value(v) < 1 || json_integer_value(v) > 3)
 		return fail(c, "schema_version %" JSON_INTEGER_FORMAT
-			    " is not supported (this collector reads 2)", json_integer_value(v));
+			    " is not supported (this collector reads 1 to 3)", json_integer_value(v));
 	out->schema_version = (uint32_t)json_integer_value(v);
 
 	if (get_member(c, root, "event_type", true, &v) < 0)
@@ -539,8 +738,14 @@ static int parse_kind(struct parse_ctx *c, const json_t *root, struct alert_rec 
 		out->kind = ALERT_REC_HEALTH;
 		if (out->schema_version == 1)
 			return fail(c, "schema_version 1 has no health alerts (they are version 2)");
+	} else if (json_is_string(v) && strcmp(json_string_value(v), "behaviour") == 0 &&
+		   json_string_length(v) == 9) {
+		out->kind = ALERT_REC_BEHAVIOUR;
+		if (out->schema_version < 3)
+			return fail(c, "schema_version %u has no behaviour alerts (they are version 3)",
+				    out->schema_version);
 	} else {
-		return fail(c, "event_type: expected \"alert\" or \"health\", found %s",
+		return fail(c, "event_type: expected \"alert\", \"health\" or \"behaviour\", found %s",
 			    describe(v, found, sizeof(found)));
 	}
 	return 0;
@@ -571,6 +776,8 @@ static int parse_root(struct parse_ctx *c, const json_t *root, struct alert_rec 
 		return -1;
 	if (out->kind == ALERT_REC_RULE)
 		return parse_rule_fields(c, root, out);
+	if (out->kind == ALERT_REC_BEHAVIOUR)
+		return parse_behaviour_fields(c, root, out);
 	return parse_health_fields(c, root, out);
 }
 

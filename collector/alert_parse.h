@@ -4,10 +4,13 @@
  * collector stores, and the fields each kind requires (doc/alerts.md,
  * doc/alert.schema.json).  No I/O, no global state: any thread may call it.
  *
- * Accepted: schema_version 2 rule ("alert") and health ("health") alerts,
- * and schema_version 1 rule alerts (the same fields as in version 2).
- * Fields the collector does not store (ndpi, flow, evidence, ...) and unknown
- * fields are not checked beyond JSON syntax: the line is stored whole.
+ * Accepted: rule alerts ("alert") of schema_version 1, 2 and 3, health
+ * alerts ("health") of versions 2 and 3, behaviour alerts ("behaviour") of
+ * version 3 (rule and health alerts have the same fields in every version
+ * that has them).  Fields the collector does not store (ndpi, flow,
+ * evidence, ...) and unknown fields are not checked beyond JSON syntax: the
+ * line is stored whole.  A behaviour alert's "behaviour" object is checked
+ * whole, although only its detector and kind are stored.
  */
 #ifndef ZW_ALERT_PARSE_H
 #define ZW_ALERT_PARSE_H

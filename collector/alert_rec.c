@@ -28,6 +28,8 @@ void alert_rec_fini(struct alert_rec *r)
 	free(r->dest_country);
 	free(r->health_condition);
 	free(r->health_state);
+	free(r->behaviour_detector);
+	free(r->behaviour_kind);
 	free(r->json);
 	/* zeroed again: a second fini, or a fini of a record that a failed
 	 * alert_parse left, frees nothing twice */

@@ -1,9 +1,9 @@
 /*
  * alert_rec — one alert as the collector stores it: the fields that its
  * queries filter, sort and count by, taken from the alert line that a sensor
- * put in the stream (doc/alerts.md, doc/alert.schema.json, schema_version 2:
- * rule alerts, event_type "alert", and health alerts, event_type "health"),
- * and the line itself, kept whole.
+ * put in the stream (doc/alerts.md, doc/alert.schema.json, schema_version 3:
+ * rule alerts, event_type "alert"; health alerts, event_type "health"; and
+ * behaviour alerts, event_type "behaviour"), and the line itself, kept whole.
  *
  * Strings are NUL-terminated copies owned by the record (alert_rec_fini
  * frees them); absent optional fields are NULL (strings) or 0 / -1 as noted.
@@ -15,12 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum alert_rec_kind { ALERT_REC_RULE, ALERT_REC_HEALTH };
+enum alert_rec_kind { ALERT_REC_RULE, ALERT_REC_HEALTH, ALERT_REC_BEHAVIOUR };
 
 /* An address as stored: the text, and its bytes for CIDR queries
  * (IPv4 as ::ffff:a.b.c.d, so one 16-byte column serves both families). */
 struct alert_rec_addr {
-	char *text;                /* NULL when absent (health alerts) */
+	char *text;                /* NULL when absent (health alerts; behaviour
+				    * alerts without that end) */
 	uint8_t bytes[16];
 	int family;                /* 4, 6, or 0 when absent */
 };
@@ -37,7 +38,9 @@ struct alert_rec {
 	char *category;            /* alert.category (threat class, English) */
 	char *clause;              /* policy.clause, may be NULL */
 	char *threat;              /* policy.threat key */
-	/* rule alerts only (NULL / 0 / -1 for health alerts) */
+	/* rule alerts (NULL / 0 / -1 for health alerts); behaviour alerts have
+	 * no flow_id, app_proto or src_port, and each of proto, src (with
+	 * src_zone), dest (with dest_zone) and dest_port may be absent */
 	uint64_t flow_id;
 	char *proto, *app_proto;
 	struct alert_rec_addr src, dest;
@@ -48,6 +51,9 @@ struct alert_rec {
 	int64_t src_asn, dest_asn;         /* -1 when unknown */
 	/* health alerts only */
 	char *health_condition, *health_state;
+	/* behaviour alerts only: behaviour.detector ("port_scan") and
+	 * behaviour.kind ("syn") */
+	char *behaviour_detector, *behaviour_kind;
 	char *json;                /* the line as received */
 	size_t json_len;
 };

@@ -298,7 +298,8 @@ enum analyst_opt {
 	"  --zone KEY         source or destination zone (internet, lgwan, core, ...)\n" \
 	"  --country CC       source or destination country (JP, US)\n" \
 	"  --app NAME         app protocol: TLS.Tor, or TLS, or Tor (case ignored)\n" \
-	"  --kind K           alert (rules) or health (sensor health)\n" \
+	"  --kind K           alert (rules), health (sensor health) or behaviour\n" \
+	"                     (behaviour detectors: scans, floods, beacons, ...)\n" \
 	"  --utc              times in UTC, not JST (display and TIME)\n"
 
 #define ANALYST_COMMON_HELP \
@@ -369,7 +370,8 @@ static const char analyst_top_help[] =
 	"Counting:\n"
 	"  --by KEY           rule (default), src, dest, sensor, src-country,\n"
 	"                     dest-country, clause, src-zone, dest-zone, day, severity,\n"
-	"                     category, app  (day: in JST, or UTC with --utc)\n"
+	"                     category, app, detector  (day: in JST, or UTC with --utc;\n"
+	"                     detector: of behaviour alerts)\n"
 	"  --limit N          the N biggest groups (default 10; day and severity: all;\n"
 	"                     0: all)\n"
 	"Output:\n"
@@ -568,7 +570,7 @@ static int analyst_parse(struct analyst *a, int argc, char **argv)
 			if (query_key_parse(optarg, &a->by) < 0)
 				rc = analyst_usage(a, "--by \"%.32s\": not rule, src, dest, sensor, src-country,"
 						   " dest-country, clause, src-zone, dest-zone, day, severity,"
-						   " category or app", optarg);
+						   " category, app or detector", optarg);
 			break;
 		case OPT_STALE:
 			rc = analyst_number_opt(a, "stale", optarg, 0, 100LL * 365 * 86400,
@@ -704,9 +706,13 @@ static void analyst_time(int64_t us, int tz, char *buf, size_t len)
 	snprintf(buf, len, "%.19s", full);
 }
 
+/* "10.0.0.1:445", "[2001:db8::1]:443", "10.0.0.1"; without an address
+ * "-", or "*:445" (a behaviour alert's port on many hosts: a sweep) */
 static void analyst_endpoint(const struct alert_rec_addr *ad, int port, char *buf, size_t len)
 {
-	if (!ad->text)
+	if (!ad->text && port >= 0)
+		snprintf(buf, len, "*:%d", port);
+	else if (!ad->text)
 		snprintf(buf, len, "-");
 	else if (port < 0)
 		snprintf(buf, len, "%s", ad->text);
@@ -1099,6 +1105,7 @@ static const struct analyst_key_head analyst_key_heads[QUERY_KEY_COUNT_] = {
 	[QUERY_KEY_SEVERITY] = { "重要度", "severity", NULL, NULL },
 	[QUERY_KEY_CATEGORY] = { "分類", "category", NULL, NULL },
 	[QUERY_KEY_APP] = { "アプリ", "app", NULL, NULL },
+	[QUERY_KEY_DETECTOR] = { "検知器", "detector", NULL, NULL },
 };
 
 enum { TC_RANK, TC_KEY, TC_LABEL, TC_COUNT, TC_SHARE, TC_SEV, TC_FIRST, TC_LAST, TC_N };

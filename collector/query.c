@@ -433,12 +433,15 @@ int query_filter_option(struct query_filter *f, const char *name, const char *va
 		return 0;
 	}
 	if (!strcmp(name, "kind")) {
+		/* the store's kind is the line's event_type */
 		if (!strcmp(v, "alert") || !strcmp(v, "rule"))
 			snprintf(f->kind, sizeof(f->kind), "alert");
 		else if (!strcmp(v, "health"))
 			snprintf(f->kind, sizeof(f->kind), "health");
+		else if (!strcmp(v, "behaviour") || !strcmp(v, "behavior"))
+			snprintf(f->kind, sizeof(f->kind), "behaviour");
 		else {
-			snprintf(err, errlen, "--kind \"%.64s\": not alert or health", v);
+			snprintf(err, errlen, "--kind \"%.64s\": not alert, health or behaviour", v);
 			return -1;
 		}
 		return 0;
@@ -474,6 +477,7 @@ static const char *const query_key_names[QUERY_KEY_COUNT_] = {
 	[QUERY_KEY_SEVERITY] = "severity",
 	[QUERY_KEY_CATEGORY] = "category",
 	[QUERY_KEY_APP] = "app",
+	[QUERY_KEY_DETECTOR] = "detector",
 };
 
 int query_key_parse(const char *name, enum query_key *out)

@@ -1,9 +1,9 @@
 /*
  * query — what an analyst asks the store: a filter (time range, sensor,
  * severity, sid, category, policy clause, IP or CIDR on either side, zone,
- * country, app protocol), parsed from command-line options, and the read
- * side of the store that answers it (alerts in order, counts by a key,
- * sensors).  Times are unix microseconds (UTC) inside; they are shown in
+ * country, app protocol, kind of alert), parsed from command-line options,
+ * and the read side of the store that answers it (alerts in order, counts
+ * by a key, sensors).  Times are unix microseconds (UTC) inside; they are shown in
  * JST (UTC+9, Japan has no daylight saving time) unless UTC is asked for.
  *
  * Any thread; one query at a time per struct store.  Rows and keys handed
@@ -40,7 +40,7 @@ struct query_filter {
 	char country[3];                /* src or dest, ISO alpha-2 upper case */
 	char app_proto[QUERY_TEXT_MAX]; /* exact ("TLS.Tor"), or the master or
 					 * app part alone ("TLS", "Tor") */
-	char kind[8];                   /* "alert" or "health"; "" both */
+	char kind[16];                  /* "alert", "health" or "behaviour"; "" all */
 	int64_t after_id;               /* only rows with store id > this (tail) */
 	enum query_sort sort;
 	bool ascending;                 /* default newest / most severe first */
@@ -53,7 +53,8 @@ void query_filter_init(struct query_filter *f);   /* no conditions, JST */
 /* One option of query/tail/top/report, by its long name without "--":
  * from, to, since (= from), sensor, severity (a name: critical high medium
  * low info, or 1-5), sid, category, clause, ip (an address or CIDR),
- * zone, country, app (app protocol), kind, sort (time, severity), asc,
+ * zone, country, app (app protocol), kind (alert or rule, health,
+ * behaviour), sort (time, severity), asc,
  * limit, utc.  now_us: what relative times count from.  0, or -1 with a
  * reason naming the option and value in err.  Times: see query_time_parse. */
 int query_filter_option(struct query_filter *f, const char *name, const char *value,
@@ -134,6 +135,7 @@ enum query_key {
 	QUERY_KEY_SEVERITY,     /* "1".."5" */
 	QUERY_KEY_CATEGORY,
 	QUERY_KEY_APP,
+	QUERY_KEY_DETECTOR,     /* behaviour.detector, "" for other alerts */
 	QUERY_KEY_COUNT_
 };
 
@@ -154,7 +156,7 @@ typedef int (*query_count_fn)(void *ctx, const struct query_count *c);
 int store_count_by(struct store *s, const struct query_filter *f, enum query_key key,
 		   uint64_t limit, query_count_fn cb, void *ctx, char *err, size_t errlen);
 /* "rule", "src", "dest", "sensor", "src-country", "dest-country", "clause",
- * "src-zone", "dest-zone", "day", "severity", "category", "app" */
+ * "src-zone", "dest-zone", "day", "severity", "category", "app", "detector" */
 int query_key_parse(const char *name, enum query_key *out);
 const char *query_key_name(enum query_key k);
 

@@ -176,7 +176,8 @@ static const struct report_text report_ja = {
 	},
 	.sec_note = {
 		[REPORT_SEC_CLAUSE] = "警報を出したルールが根拠とするポリシーの条項と、第3の脅威の分類。",
-		[REPORT_SEC_SRC_ZONE] = "通信の送信元のゾーン（第6(3)）。センサーの健全性の警報にはゾーンがありません。",
+		[REPORT_SEC_SRC_ZONE] = "通信の送信元のゾーン（第6(3)）。センサーの健全性の警報、"
+					"および送信元のない振る舞い検知の警報にはゾーンがありません。",
 		[REPORT_SEC_RULE] = "重要度は、そのグループで最も高いもの。",
 		[REPORT_SEC_SRC_COUNTRY] = "GeoIPによる。私設アドレスなどは不明。",
 	},
@@ -265,7 +266,7 @@ static const struct report_text report_en = {
 		[REPORT_SEC_CLAUSE] = "The policy clause that the alert's rule enforces, and the "
 				      "threat class of 第3.",
 		[REPORT_SEC_SRC_ZONE] = "The zone of the flow's source (第6(3)). Sensor health "
-					"alerts have no zone.",
+					"alerts, and behaviour alerts without a source, have no zone.",
 		[REPORT_SEC_RULE] = "Severity: the most severe alert of the group.",
 		[REPORT_SEC_SRC_COUNTRY] = "From GeoIP; private addresses and the like are unknown.",
 	},
@@ -1581,7 +1582,7 @@ static void report_usage(FILE *out)
 "  --store PATH        the store (default: store of the config file)\n"
 "  filters, as for query: --sensor ID, --severity NAME|1-5 (that or more severe),\n"
 "    --sid N, --category TEXT, --clause TEXT (PREFIX* for a prefix), --ip ADDR|CIDR,\n"
-"    --zone KEY, --country CC, --app PROTO, --kind alert|health\n"
+"    --zone KEY, --country CC, --app PROTO, --kind alert|health|behaviour\n"
 "  -h, --help\n"
 "\n"
 "Exit status: 0 written; 1 store or write error; 2 bad usage.\n", out);

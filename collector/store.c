@@ -113,7 +113,7 @@ static bool store_addr_is_valid(const struct alert_rec_addr *a)
 /* The fields the schema needs; NULL if r is fine, else what is wrong. */
 static const char *store_rec_problem(const struct alert_rec *r)
 {
-	if (r->kind != ALERT_REC_RULE && r->kind != ALERT_REC_HEALTH)
+	if (r->kind != ALERT_REC_RULE && r->kind != ALERT_REC_HEALTH && r->kind != ALERT_REC_BEHAVIOUR)
 		return "kind";
 	if (!store_id_is_valid(r->alert_id))
 		return "alert_id is not 32 lower-case hex digits";

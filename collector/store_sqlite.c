@@ -11,9 +11,17 @@
  * alerts would already be acknowledged in Redis, so lost for good.  The
  * price is one fsync per batch, which batching makes small.
  *
- * Schema, version 1 (PRAGMA user_version; PRAGMA application_id "ZWCL"
+ * Schema, version 2 (PRAGMA user_version; PRAGMA application_id "ZWCL"
  * marks the file as ours).  A file of a newer version is refused; an older
  * one is migrated in one transaction by the steps in store_sqlite_migrations.
+ * Version 2 added behaviour alerts (kind 'behaviour'): their
+ * behaviour.detector and behaviour.kind in columns of their own, next to
+ * health_condition and health_state.  Columns of their own rather than
+ * those two reused: a column means one thing for every row (`top --by
+ * detector` groups by it without a condition on kind, and the sqlite3 shell
+ * shows what is there), and the migration costs nothing: ALTER TABLE ADD
+ * COLUMN with no default only rewrites the schema, not the rows, so a store
+ * of millions of alerts is migrated at once, older rows reading NULL.
  *
  * alerts: INTEGER PRIMARY KEY id (the rowid); rows are appended at the end
  * of the table.  A WITHOUT ROWID table keyed by alert_id would insert every
@@ -54,9 +62,9 @@
  *   alerts_sensor (sensor, ts_us)  one sensor's alerts (sensor pages)
  *   alerts_sid (sid, ts_us)        one rule's alerts (drill-down from top)
  * Not indexed: severity (5 values), zones, countries, app_proto, category,
- * clause: few distinct values, so an index would rarely beat scanning the
- * time range, which the query always has.  Add one when a benchmark shows a
- * need.  Retention deletes from the lowest rowid up (the order received),
+ * clause, kind, behaviour_detector: few distinct values, so an index would
+ * rarely beat scanning the time range, which the query always has.  Add one
+ * when a benchmark shows a need.  Retention deletes from the lowest rowid up (the order received),
  * looking at no more than a chunk of rows each time, so it never scans the
  * table; received_us needs no index.  (A row stored while the clock was
  * set ahead holds back the rows after it until it expires too.)
@@ -92,7 +100,7 @@
 #error "SQLite 3.24 or newer needed (UPSERT): apt-get install libsqlite3-dev"
 #endif
 
-#define STORE_SQLITE_VERSION      1
+#define STORE_SQLITE_VERSION      2
 #define STORE_SQLITE_APP_ID       0x5a57434c   /* "ZWCL" */
 #define STORE_SQLITE_CACHE_KIB    262144
 #define STORE_SQLITE_WAL_LIMIT    (128 * 1024 * 1024)
@@ -110,7 +118,7 @@ static const char *const store_sqlite_migrations[STORE_SQLITE_VERSION] = {
 	" ts_us INTEGER NOT NULL,"
 	" received_us INTEGER NOT NULL,"
 	" sensor TEXT NOT NULL,"
-	" kind TEXT NOT NULL,"                 /* event_type: 'alert' or 'health' */
+	" kind TEXT NOT NULL,"                 /* event_type: 'alert', 'health' (and 'behaviour': 2) */
 	" schema_version INTEGER,"
 	" sid INTEGER NOT NULL, rev INTEGER, severity INTEGER NOT NULL,"
 	" signature TEXT, signature_en TEXT, category TEXT, clause TEXT, threat TEXT,"
@@ -143,6 +151,9 @@ static const char *const store_sqlite_migrations[STORE_SQLITE_VERSION] = {
 	"CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
 	"INSERT INTO counters VALUES ('alerts', 0), ('duplicates', 0), ('quarantined', 0),"
 	" ('purged', 0);",
+	/* 1 -> 2: behaviour alerts (schema_version 3 lines) */
+	"ALTER TABLE alerts ADD COLUMN behaviour_detector TEXT;"
+	"ALTER TABLE alerts ADD COLUMN behaviour_kind TEXT;",
 };
 
 enum store_sqlite_stmt {
@@ -161,10 +172,11 @@ static const char *const store_sqlite_sql[SQ_N] = {
 		" sid, rev, severity, signature, signature_en, category, clause, threat,"
 		" flow_id, proto, app_proto, src_ip, src_ip_bin, dest_ip, dest_ip_bin,"
 		" src_port, dest_port, src_zone, dest_zone, src_zone_name, dest_zone_name,"
-		" src_country, dest_country, src_asn, dest_asn, health_condition, health_state)"
+		" src_country, dest_country, src_asn, dest_asn, health_condition, health_state,"
+		" behaviour_detector, behaviour_kind)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,"
-		" ?32, ?33)"
+		" ?32, ?33, ?34, ?35)"
 		" ON CONFLICT(ts_us, alert_id) DO NOTHING",
 	[SQ_PUT_JSON] = "INSERT INTO alert_json (id, json) VALUES (?1, ?2)",
 	[SQ_SENSOR_ALERT] =
@@ -525,6 +537,12 @@ static int store_sqlite_seen_add(struct store_sqlite *q, const char *sensor, int
 	return 0;
 }
 
+/* The kind column: the line's event_type. */
+static const char *store_sqlite_kind_name(enum alert_rec_kind k)
+{
+	return k == ALERT_REC_HEALTH ? "health" : k == ALERT_REC_BEHAVIOUR ? "behaviour" : "alert";
+}
+
 static int store_sqlite_put(void *be, const struct alert_rec *r, int64_t received_us, bool *inserted,
 			    char *err, size_t errlen)
 {
@@ -536,7 +554,7 @@ static int store_sqlite_put(void *be, const struct alert_rec *r, int64_t receive
 	sqlite3_bind_int64(st, 2, r->ts_us);
 	sqlite3_bind_int64(st, 3, received_us);
 	sqlite3_bind_text(st, 4, r->sensor, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, rule ? "alert" : "health", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, store_sqlite_kind_name(r->kind), -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, r->schema_version);
 	sqlite3_bind_int64(st, 7, r->sid);
 	sqlite3_bind_int64(st, 8, r->rev);
@@ -564,6 +582,8 @@ static int store_sqlite_put(void *be, const struct alert_rec *r, int64_t receive
 	store_sqlite_opt(st, 31, r->dest_asn);
 	store_sqlite_text(st, 32, r->health_condition);
 	store_sqlite_text(st, 33, r->health_state);
+	store_sqlite_text(st, 34, r->behaviour_detector);
+	store_sqlite_text(st, 35, r->behaviour_kind);
 	if (store_sqlite_run(q, SQ_PUT, err, errlen) < 0)
 		return -1;
 	*inserted = sqlite3_changes(q->db) == 1;
@@ -957,7 +977,7 @@ enum store_sqlite_col {
 	SC_PROTO, SC_APP_PROTO, SC_SRC_IP, SC_SRC_BIN, SC_DEST_IP, SC_DEST_BIN, SC_SRC_PORT,
 	SC_DEST_PORT, SC_SRC_ZONE, SC_DEST_ZONE, SC_SRC_ZONE_NAME, SC_DEST_ZONE_NAME,
 	SC_SRC_COUNTRY, SC_DEST_COUNTRY, SC_SRC_ASN, SC_DEST_ASN, SC_HEALTH_CONDITION,
-	SC_HEALTH_STATE
+	SC_HEALTH_STATE, SC_BEHAVIOUR_DETECTOR, SC_BEHAVIOUR_KIND
 };
 
 static const char store_sqlite_select[] =
@@ -965,7 +985,7 @@ static const char store_sqlite_select[] =
 	" signature, signature_en, category, clause, threat, flow_id, proto, app_proto,"
 	" src_ip, src_ip_bin, dest_ip, dest_ip_bin, src_port, dest_port, src_zone, dest_zone,"
 	" src_zone_name, dest_zone_name, src_country, dest_country, src_asn, dest_asn,"
-	" health_condition, health_state FROM alerts";
+	" health_condition, health_state, behaviour_detector, behaviour_kind FROM alerts";
 
 static void store_sqlite_build_query(struct store_sqlite_build *b, const struct query_filter *f)
 {
@@ -1002,6 +1022,7 @@ static void store_sqlite_build_count(struct store_sqlite_build *b, const struct 
 		[QUERY_KEY_SEVERITY] = "+severity, NULL, NULL",
 		[QUERY_KEY_CATEGORY] = "coalesce(category, ''), NULL, NULL",
 		[QUERY_KEY_APP] = "coalesce(app_proto, ''), NULL, NULL",
+		[QUERY_KEY_DETECTOR] = "coalesce(behaviour_detector, ''), NULL, NULL",
 	};
 	const int64_t day_us = 86400LL * 1000000, tz_us = (int64_t)f->tz_offset_s * 1000000;
 
@@ -1118,7 +1139,8 @@ static void store_sqlite_row(sqlite3_stmt *st, struct query_row *row)
 	s = (const char *)sqlite3_column_text(st, SC_ALERT_ID);
 	snprintf(r->alert_id, sizeof(r->alert_id), "%s", s ? s : "");
 	s = (const char *)sqlite3_column_text(st, SC_KIND);
-	r->kind = s && !strcmp(s, "health") ? ALERT_REC_HEALTH : ALERT_REC_RULE;
+	r->kind = s && !strcmp(s, "health") ? ALERT_REC_HEALTH
+		  : s && !strcmp(s, "behaviour") ? ALERT_REC_BEHAVIOUR : ALERT_REC_RULE;
 	r->ts_us = sqlite3_column_int64(st, SC_TS);
 	r->sensor = store_sqlite_col_text(st, SC_SENSOR);
 	r->schema_version = (uint32_t)sqlite3_column_int64(st, SC_SCHEMA);
@@ -1147,6 +1169,8 @@ static void store_sqlite_row(sqlite3_stmt *st, struct query_row *row)
 	r->dest_asn = store_sqlite_col_opt(st, SC_DEST_ASN);
 	r->health_condition = store_sqlite_col_text(st, SC_HEALTH_CONDITION);
 	r->health_state = store_sqlite_col_text(st, SC_HEALTH_STATE);
+	r->behaviour_detector = store_sqlite_col_text(st, SC_BEHAVIOUR_DETECTOR);
+	r->behaviour_kind = store_sqlite_col_text(st, SC_BEHAVIOUR_KIND);
 }
 
 /* The row's line, from alert_json ("" if it is missing). */

@@ -286,6 +286,27 @@ int conf_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *ou
 	return 0;
 }
 
+int conf_value_decimal(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
+		       char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (end == value || *end || errno || !(v >= 0 && v <= 1e12)) {   /* NaN too */
+		snprintf(err, errlen, "'%s' is not a number (e.g. 3.5)", value);
+		return -1;
+	}
+	*out = (uint64_t)(v * 1e6 + 0.5);
+	if (*out < lo || *out > hi) {
+		snprintf(err, errlen, "'%s' is out of range (%g to %g)", value, (double)lo / 1e6,
+			 (double)hi / 1e6);
+		return -1;
+	}
+	return 0;
+}
+
 static int conf_table_value(const struct conf_key *k, void *field, const char *value,
 			    char *err, size_t errlen)
 {
@@ -322,6 +343,10 @@ static int conf_table_value(const struct conf_key *k, void *field, const char *v
 		break;
 	case CONF_PERCENT:
 		if (conf_value_percent(value, k->min, k->max, &v, err, errlen) < 0)
+			return -1;
+		break;
+	case CONF_DECIMAL:
+		if (conf_value_decimal(value, k->min, k->max, &v, err, errlen) < 0)
 			return -1;
 		break;
 	default:

@@ -47,10 +47,15 @@ int conf_value_size(const char *value, uint64_t min, uint64_t max, uint64_t *out
 int conf_value_percent(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
 		       char *err, size_t errlen);
 
+/* "3.5": a plain decimal number, kept in millionths, in [lo, hi] (millionths). */
+int conf_value_decimal(const char *value, uint64_t lo, uint64_t hi, uint64_t *out,
+		       char *err, size_t errlen);
+
 /* A program's keys as a table: each key's field in its settings struct (at
  * offset from base), its type and range.  CONF_STRING fields are char *
  * (strdup'd, the old value freed), CONF_BOOL int, the rest uint64_t. */
-enum conf_type { CONF_STRING, CONF_U64, CONF_BOOL, CONF_DURATION, CONF_SIZE, CONF_PERCENT };
+enum conf_type { CONF_STRING, CONF_U64, CONF_BOOL, CONF_DURATION, CONF_SIZE, CONF_PERCENT,
+		 CONF_DECIMAL };
 
 struct conf_key {
 	const char *key;

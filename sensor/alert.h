@@ -16,7 +16,7 @@
 #include "rules.h"
 #include "zones.h"
 
-#define ALERT_SCHEMA_VERSION 2
+#define ALERT_SCHEMA_VERSION 3
 
 /* When the rule was evaluated. */
 enum alert_trigger { ALERT_AT_CLASSIFIED, ALERT_AT_INTERIM, ALERT_AT_END };

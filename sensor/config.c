@@ -65,6 +65,45 @@ static const struct conf_key config_keys[] = {
 	CK("health.capture_idle", DURATION, health_capture_idle_s, 0, 86400),
 	CK("health.spool_threshold", PERCENT, health_spool_ppm, 0, 1000000),
 	CK("health.redis_down", DURATION, health_redis_down_s, 0, 86400),
+	CK("detect.enabled", BOOL, detect.enabled, 0, 0),
+	CK("detect.memory", SIZE, detect.memory, 1u << 20, UINT64_C(1) << 36),
+	CK("detect.realert", DURATION, detect.realert_s, 1, 7u * 86400u),
+	CK("detect.scan.enabled", BOOL, detect.scan_on, 0, 0),
+	CK("detect.scan.window", DURATION, detect.scan_window_s, 1, 86400),
+	CK("detect.scan.ports", U64, detect.scan_ports, 2, 100000),
+	CK("detect.scan.hosts", U64, detect.scan_hosts, 2, 100000),
+	CK("detect.scan.protocols", U64, detect.scan_protocols, 2, 256),
+	CK("detect.scan.attempt_timeout", DURATION, detect.scan_timeout_s, 1, 600),
+	CK("detect.flood.enabled", BOOL, detect.flood_on, 0, 0),
+	CK("detect.flood.window", DURATION, detect.flood_window_s, 1, 3600),
+	CK("detect.flood.syn_rate", U64, detect.flood_syn_rate, 1, 100000000),
+	CK("detect.flood.udp_rate", U64, detect.flood_udp_rate, 1, 100000000),
+	CK("detect.flood.icmp_rate", U64, detect.flood_icmp_rate, 1, 100000000),
+	CK("detect.amplification.ratio", U64, detect.amp_ratio, 1, 100000),
+	CK("detect.amplification.bytes", SIZE, detect.amp_bytes, 1, UINT64_C(1) << 40),
+	CK("detect.amplification.legacy_bytes", SIZE, detect.amp_legacy_bytes, 1, UINT64_C(1) << 40),
+	CK("detect.amplification.window", DURATION, detect.amp_window_s, 1, 86400),
+	CK("detect.beacon.enabled", BOOL, detect.beacon_on, 0, 0),
+	CK("detect.beacon.connections", U64, detect.beacon_connections, 4, 32),
+	CK("detect.beacon.min_period", DURATION, detect.beacon_min_period_s, 1, 86400),
+	CK("detect.beacon.max_period", DURATION, detect.beacon_max_period_s, 1, 7u * 86400u),
+	CK("detect.beacon.max_jitter", PERCENT, detect.beacon_jitter_ppm, 0, 1000000),
+	CK("detect.dns.enabled", BOOL, detect.dns_on, 0, 0),
+	CK("detect.dns.window", DURATION, detect.dns_window_s, 1, 86400),
+	CK("detect.dns.suspicious_queries", U64, detect.dns_long_queries, 1, 1000000),
+	CK("detect.dns.label_length", U64, detect.dns_label_len, 8, 63),
+	CK("detect.dns.entropy", DECIMAL, detect.dns_entropy_ppm, 0, 8000000),
+	CK("detect.dns.unique_subdomains", U64, detect.dns_subdomains, 2, 1000000),
+	CK("detect.dns.bytes", SIZE, detect.dns_bytes, 1, UINT64_C(1) << 40),
+	CK("detect.transfer.enabled", BOOL, detect.xfer_on, 0, 0),
+	CK("detect.transfer.window", DURATION, detect.xfer_window_s, 1, 7u * 86400u),
+	CK("detect.transfer.pair_bytes", SIZE, detect.xfer_pair_bytes, 1, UINT64_C(1) << 50),
+	CK("detect.transfer.host_bytes", SIZE, detect.xfer_host_bytes, 1, UINT64_C(1) << 50),
+	CK("detect.brute_force.enabled", BOOL, detect.brute_on, 0, 0),
+	CK("detect.brute_force.window", DURATION, detect.brute_window_s, 1, 86400),
+	CK("detect.brute_force.connections", U64, detect.brute_connections, 2, 1000000),
+	CK("detect.first_seen.enabled", BOOL, detect.first_on, 0, 0),
+	CK("detect.first_seen.learning", DURATION, detect.first_learning_s, 0, 365u * 86400u),
 };
 
 static void config_pairs_free(struct config_pair *p)
@@ -177,6 +216,7 @@ void config_init(struct config *cfg)
 	cfg->health_capture_idle_s = 60;
 	cfg->health_spool_ppm = 500000;       /* 50% */
 	cfg->health_redis_down_s = 30;
+	detect_config_defaults(&cfg->detect);
 }
 
 void config_fini(struct config *cfg)

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "classify.h"
+#include "detect.h"
 #include "flow_table.h"
 
 #define CONFIG_MAX_FILES   4096
@@ -70,6 +71,9 @@ struct config {
 	/* health alerts (health.c); percentages in millionths, 0 = off */
 	uint64_t health_drop_ppm, health_drop_min, health_drop_window_s;
 	uint64_t health_capture_idle_s, health_spool_ppm, health_redis_down_s;
+
+	/* behavioural detectors (detect.c) */
+	struct detect_config detect;
 };
 
 /* A key with a name chosen by the user (zone.core.networks, lists.tor). */

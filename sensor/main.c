@@ -49,6 +49,7 @@ struct pipeline {
 	struct alertq *alerts;     /* NULL: no --alerts and no --redis */
 	struct output *redis;      /* NULL: no --redis */
 	struct health *health;     /* NULL: no alert output */
+	struct detect *detect;     /* NULL: detectors off or no alert output */
 	struct worker_stats finals[CONFIG_MAX_WORKERS];   /* workers' last counters */
 	struct output_stats redis_final;                  /* the output's, once stopped */
 	bool redis_stopped;
@@ -132,6 +133,8 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 		if (ts_us < pl->last_ts_us) {
 			for (unsigned i = 0; i < pl->nworkers; i++)
 				worker_push_flush(pl->workers[i], pl->last_ts_us);
+			if (pl->detect)
+				detect_flush(pl->detect);
 			pl->st.time_jumps++;
 			pl->last_ts_us = 0;
 			pl->next_tick_ts_us = 0;
@@ -148,15 +151,23 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 	 * alerts of the others out (alertq waits for the slowest clock).  In
 	 * order with the packets, so the outcome does not depend on -w. */
 	if (!pl->live && ts_us >= pl->next_tick_ts_us) {
-		if (pl->next_tick_ts_us)
+		if (pl->next_tick_ts_us) {
 			for (unsigned i = 0; i < pl->nworkers; i++)
 				worker_push_tick(pl->workers[i], ts_us);
+			if (pl->detect)
+				detect_tick(pl->detect, ts_us, policy_zones(pl->policy));
+		}
 		pl->next_tick_ts_us = ts_us + ZW_TICK_US;
 	}
 	rc = decode_frame(pl->dlt, data, caplen, &d);
 	pl->st.decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
 	if (rc != DECODE_OK && rc != DECODE_FRAGMENT)
 		return;
+	if (pl->detect) {
+		struct detect_pkt dp = { .ts_us = ts_us, .d = &d, .frame = data,
+					 .fragment = rc == DECODE_FRAGMENT };
+		detect_packet(pl->detect, &dp, policy_zones(pl->policy));
+	}
 	flow_key_from_decoded(&key, &d);
 	/* the shard hash has no ports: a later fragment finds its flow's worker */
 	shard = (unsigned)(flow_key_shard_hash(&key) % pl->nworkers);
@@ -198,7 +209,7 @@ static void zw_report_stats(struct pipeline *pl, const struct worker_stats *fina
 
 	zw_sum_workers(pl, finals, &sum);
 	if (!pl->cfg->quiet && (finals || !sink_enabled(&pl->stats)))
-		stats_log(&pl->log, &pl->st, &sum);
+		stats_log(&pl->log, &pl->st, &sum, pl->detect);
 	if (!sink_enabled(&pl->stats))
 		return;
 	if (pl->redis)
@@ -207,7 +218,7 @@ static void zw_report_stats(struct pipeline *pl, const struct worker_stats *fina
 		os = pl->redis_final;
 	jsonw_init(&w, 1u << 16);
 	stats_json(&w, &pl->st, &sum, pl->alerts, pl->redis || pl->redis_stopped ? &os : NULL,
-		   pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
+		   pl->detect, pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
 		   (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u, finals != NULL);
 	if (jsonw_ok(&w))
 		sink_write(&pl->stats, w.buf, w.len);
@@ -329,6 +340,8 @@ static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 		uint64_t now = zw_clock_us(CLOCK_REALTIME);
 		for (unsigned i = 0; i < pl->nworkers; i++)
 			worker_push_tick(pl->workers[i], now);
+		if (pl->detect)
+			detect_tick(pl->detect, now, policy_zones(pl->policy));
 		t->next_tick_mono = mono + ZW_TICK_US;
 	}
 	if (mono >= t->next_health_mono) {
@@ -441,6 +454,8 @@ static void zw_stop_workers(struct pipeline *pl)
 	 * may wait for room in the output's queue rather than be dropped */
 	if (pl->redis)
 		output_set_wait_when_full(pl->redis, true);
+	if (pl->detect)
+		detect_close(pl->detect);   /* what is pending is decided now */
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_push_end(pl->workers[i], pl->live ? zw_clock_us(CLOCK_REALTIME) : pl->last_ts_us);
 	for (unsigned i = 0; i < pl->nworkers; i++)
@@ -809,7 +824,8 @@ static int zw_open_outputs(struct pipeline *pl)
 			.spool_percent = (double)c->health_spool_ppm / 10000.0,
 			.redis_down_s = (uint32_t)c->health_redis_down_s,
 		};
-		pl->alerts = alertq_new((unsigned)c->workers, &pl->alerts_out,
+		pl->alerts = alertq_new((unsigned)c->workers + (c->detect.enabled ? 1u : 0u),
+					&pl->alerts_out,
 					pl->redis ? zw_emit_redis : NULL, pl->redis);
 		pl->health = health_new(&hc, c->sensor_id, &pl->log, zw_emit_health, pl);
 		if (!pl->alerts || !pl->health) {
@@ -844,6 +860,22 @@ static int zw_open_policy(struct pipeline *pl)
 			log_warn(&pl->log, "%s", err);
 		geo_db_describe(pl->geo, err, sizeof(err));
 		log_info(&pl->log, "GeoIP: %s", err);
+	}
+	return 0;
+}
+
+/* The behavioural detectors: one more alertq producer, after the workers. */
+static int zw_open_detect(struct pipeline *pl)
+{
+	char err[512];
+
+	if (!pl->cfg->detect.enabled || !pl->alerts)
+		return 0;
+	pl->detect = detect_new(&pl->cfg->detect, pl->cfg->sensor_id, pl->alerts,
+				(unsigned)pl->cfg->workers, pl->geo, err, sizeof(err));
+	if (!pl->detect) {
+		log_error(&pl->log, "%s", err);
+		return -1;
 	}
 	return 0;
 }
@@ -893,7 +925,7 @@ int main(int argc, char **argv)
 	pl.started_mono_us = zw_clock_us(CLOCK_MONOTONIC);
 	zw_install_signals();
 
-	if (zw_open_outputs(&pl) < 0 || zw_open_policy(&pl) < 0 ||
+	if (zw_open_outputs(&pl) < 0 || zw_open_policy(&pl) < 0 || zw_open_detect(&pl) < 0 ||
 	    (pl.live && zw_open_live(&pl) < 0)) {
 		status = 1;
 		goto out;
@@ -922,6 +954,7 @@ out:
 	output_stop(pl.redis, 0, NULL);   /* only when the workers never started */
 	pl.redis = NULL;
 	capture_close(pl.live_cap);
+	detect_free(pl.detect);
 	alertq_free(pl.alerts);
 	health_free(pl.health);
 	policy_unref(pl.policy);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "detect.h"
 #include "health.h"
 
 #define RULES_MAX_FILE   (64u << 20)
@@ -966,9 +967,9 @@ static int rules_option(struct rules_scan *s, struct rules_stmt *st, int is_rule
 				return rules_sid_ranges(s, st);
 			if (rules_num_value(s, "sid", 2147483647u, &v) < 0)
 				return -1;
-			if (v >= HEALTH_SID_MIN && v <= HEALTH_SID_MAX)
-				return rules_fail_at(s, line, col, "expected a sid outside %u-%u (the sensor's health alerts), found %llu",
-						     HEALTH_SID_MIN, HEALTH_SID_MAX, (unsigned long long)v);
+			if (v >= HEALTH_SID_MIN && v <= DETECT_SID_MAX)
+				return rules_fail_at(s, line, col, "expected a sid outside %u-%u (the sensor's health and behaviour alerts), found %llu",
+						     HEALTH_SID_MIN, DETECT_SID_MAX, (unsigned long long)v);
 			st->r.sid = (uint32_t)v;
 			return 0;
 		case 1:

@@ -172,9 +172,11 @@ static void stats_redis(struct jsonw *w, const struct output_stats *r)
 }
 
 void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
-		struct alertq *aq, const struct output_stats *redis, const char *sensor_id,
-		uint64_t now_us, uint64_t uptime_s, bool final)
+		struct alertq *aq, const struct output_stats *redis, const struct detect *det,
+		const char *sensor_id, uint64_t now_us, uint64_t uptime_s, bool final)
 {
+	struct detect_stats ds = { 0 };
+
 	char ts[40];
 	struct mallinfo2 mi = mallinfo2();
 
@@ -190,9 +192,24 @@ void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct w
 	stats_alerts(w, wk, aq);
 	if (redis)
 		stats_redis(w, redis);
+	if (det) {
+		detect_stats_get(det, &ds);
+		jsonw_key(w, "detect");
+		jsonw_obj_begin(w);
+		jsonw_kv_u64(w, "packets", ds.packets);
+		jsonw_kv_u64(w, "alerts", ds.alerts);
+		jsonw_kv_u64(w, "alerts_dropped", ds.alerts_dropped);
+		jsonw_kv_u64(w, "entries", ds.entries);
+		jsonw_kv_u64(w, "evicted", ds.evicted);
+		jsonw_kv_u64(w, "expired", ds.expired);
+		jsonw_kv_u64(w, "memory", ds.memory);
+		detect_stats_json(det, w);
+		jsonw_obj_end(w);
+	}
 	jsonw_key(w, "memory");
 	jsonw_obj_begin(w);
 	jsonw_kv_u64(w, "flow_tables", wk->memory);
+	jsonw_kv_u64(w, "detectors", ds.memory);
 	jsonw_kv_u64(w, "heap_in_use", (uint64_t)(mi.uordblks + mi.hblkhd));
 	jsonw_obj_end(w);
 	jsonw_obj_end(w);
@@ -200,7 +217,7 @@ void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct w
 }
 
 void stats_log(const struct log *lg, const struct stats_capture *cap,
-	       const struct worker_stats *wk)
+	       const struct worker_stats *wk, const struct detect *det)
 {
 	char reasons[1024];
 	size_t n = 0;
@@ -221,4 +238,12 @@ void stats_log(const struct log *lg, const struct stats_capture *cap,
 		 ", records %" PRIu64 " (dropped %" PRIu64 "), flow memory %" PRIu64 " KiB",
 		 wk->flows.created, wk->flows.active, wk->flows.ended[FLOW_END_EVICTED], wk->records,
 		 wk->records_dropped, wk->memory / 1024);
+	if (det) {
+		struct detect_stats ds;
+
+		detect_stats_get(det, &ds);
+		log_info(lg, "detectors: alerts %" PRIu64 " (lost %" PRIu64 "), state entries %" PRIu64
+			 ", evicted %" PRIu64 ", memory %" PRIu64 " KiB", ds.alerts,
+			 ds.alerts_dropped, ds.entries, ds.evicted, ds.memory / 1024);
+	}
 }

@@ -13,6 +13,7 @@
 
 #include "capture.h"
 #include "decode.h"
+#include "detect.h"
 #include "jsonw.h"
 #include "log.h"
 #include "alertq.h"
@@ -35,11 +36,11 @@ void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s);
 
 /* One statistics record and a newline. */
 void stats_json(struct jsonw *w, const struct stats_capture *cap, const struct worker_stats *wk,
-		struct alertq *aq, const struct output_stats *redis, const char *sensor_id,
-		uint64_t now_us, uint64_t uptime_s, bool final);
+		struct alertq *aq, const struct output_stats *redis, const struct detect *det,
+		const char *sensor_id, uint64_t now_us, uint64_t uptime_s, bool final);
 
 /* Three log lines at level info. */
 void stats_log(const struct log *lg, const struct stats_capture *cap,
-	       const struct worker_stats *wk);
+	       const struct worker_stats *wk, const struct detect *det);
 
 #endif

@@ -16,6 +16,7 @@ struct zones {
 	char *key[ZONES_MAX];
 	char *name[ZONES_MAX];
 	struct ioc_set *nets;
+	unsigned nnets;          /* prefixes added */
 };
 
 struct zones *zones_new(void)
@@ -157,6 +158,7 @@ int zones_add_networks(struct zones *z, int idx, const char *list, char *err, si
 					 z->key[idx], tok);
 			return -1;
 		}
+		z->nnets++;
 	}
 	return 0;
 }
@@ -189,6 +191,11 @@ int zones_find_any(const struct zones *z, const char *key_or_name)
 unsigned zones_count(const struct zones *z)
 {
 	return z->n;
+}
+
+int zones_has_networks(const struct zones *z)
+{
+	return z->nnets > 0;
 }
 
 const char *zones_key(const struct zones *z, int idx)

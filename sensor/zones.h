@@ -37,6 +37,8 @@ int zones_find(const struct zones *z, const char *key);
 /* Index of a key or, failing that, of a display name ("基幹系"). */
 int zones_find_any(const struct zones *z, const char *key_or_name);
 unsigned zones_count(const struct zones *z);
+/* Whether any zone has networks (else every address is external). */
+int zones_has_networks(const struct zones *z);
 const char *zones_key(const struct zones *z, int idx);
 const char *zones_name(const struct zones *z, int idx);   /* display name */
 

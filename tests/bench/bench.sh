@@ -4,11 +4,13 @@
 # Builds one large capture from the nDPI test captures (once, cached), then on
 # that same file times, best of N runs, with /usr/bin/time:
 #   libpcap read loop    $BUILD/tools/zw-pcapcount FILE          (context)
-#   zw-sensor -w 1       zw-sensor -r FILE -w 1 -q --flows /dev/null
-#   zw-sensor -w 2       zw-sensor -r FILE -w 2 -q --flows /dev/null
+#   zw-sensor -w 1       zw-sensor -r FILE -w 1 -q --flows /dev/null --alerts /dev/null
+#   zw-sensor -w 2       the same with -w 2
+#   ... no detectors     the same two with -o detect.enabled=no
 #   ndpiReader           ndpiReader -q -t -i FILE                (libndpi-bin 4.2)
 # and prints packets, seconds, Mpps, CPU seconds and peak RSS for each, the
-# ratios against ndpiReader, and the targets with MET / NOT MET.
+# ratios against ndpiReader, what the behavioural detectors cost (packets/s
+# with them against without, same run), and the targets with MET / NOT MET.
 #
 # A benchmark, not a test: exit 0 whether or not the targets are met; exit 1
 # only when something could not run (a tool missing or failing, no input).
@@ -122,19 +124,24 @@ read -r _ packets _ caplen_bytes _ < <("$pcapcount" "$pcap") || die "zw-pcapcoun
 
 # ---- the runs ----
 
-names=(pcap w1 w2 ndpi)
+names=(pcap w1 w1off w2 w2off ndpi)
 declare -A label secs cpu rss status all
 label[pcap]="libpcap read loop"
 label[w1]="zw-sensor -w 1"
+label[w1off]="  no detectors"
 label[w2]="zw-sensor -w 2"
+label[w2off]="  no detectors"
 label[ndpi]="ndpiReader 4.2"
 
 # argv_of NAME: sets the array argv to that tool's command line.
 argv_of() {
 	case $1 in
 	pcap) argv=("$pcapcount" "$pcap") ;;
-	w1) argv=("$sensor" -r "$pcap" -w 1 -q --flows /dev/null) ;;
-	w2) argv=("$sensor" -r "$pcap" -w 2 -q --flows /dev/null) ;;
+	# --alerts: the detectors run only with an alert output, as deployed
+	w1) argv=("$sensor" -r "$pcap" -w 1 -q --flows /dev/null --alerts /dev/null) ;;
+	w1off) argv=("$sensor" -r "$pcap" -w 1 -q --flows /dev/null --alerts /dev/null -o detect.enabled=no) ;;
+	w2) argv=("$sensor" -r "$pcap" -w 2 -q --flows /dev/null --alerts /dev/null) ;;
+	w2off) argv=("$sensor" -r "$pcap" -w 2 -q --flows /dev/null --alerts /dev/null -o detect.enabled=no) ;;
 	ndpi) argv=("$ndpi" -q -t -i "$pcap") ;;
 	esac
 }
@@ -149,6 +156,8 @@ done
 if [ ! -x "$sensor" ]; then
 	status[w1]="not built ($sensor)"
 	status[w2]=${status[w1]}
+	status[w1off]=${status[w1]}
+	status[w2off]=${status[w1]}
 fi
 if ! command -v "$ndpi" >/dev/null 2>&1; then
 	status[ndpi]="not found: apt-get install libndpi-bin"
@@ -261,6 +270,18 @@ target w1 pps "$target_w1_pps"
 target w2 pps "$target_w2_pps"
 target w1 rss "$target_rss_pct"
 target w2 rss "$target_rss_pct"
+# detectors on against off: at most 15 % fewer packets/s
+for w in w1 w2; do
+	what="detectors cost <= 15% of pps"
+	if ! have "$w" || ! have "${w}off"; then
+		printf '  %-16s %-34s %9s  %s\n' "${label[$w]}" "$what" - "not measured"
+		continue
+	fi
+	kept=$(awk -v on="${secs[$w]}" -v off="${secs[${w}off]}" 'BEGIN { printf "%.6f", off / on }')
+	awk -v k="$kept" 'BEGIN { exit !(k >= 0.85) }' && verdict=MET || verdict="NOT MET"
+	printf '  %-16s %-34s %9s  %s\n' "${label[$w]}" "$what" \
+		"$(awk -v k="$kept" 'BEGIN { printf "%.1f%%", 100 * (1 - k) }')" "$verdict"
+done
 
 rc=0
 for n in "${names[@]}"; do

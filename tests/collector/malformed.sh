@@ -8,6 +8,11 @@
 # them.  Nothing an entry holds may reach the log raw (an escape sequence, a
 # forged line).  Then an alert whose signature hides a C1 control and a
 # right-to-left override: no table, --json line or report shows them raw.
+# Behaviour alerts (schema_version 3, hand-written as doc/alerts.md
+# describes them: one without a source) in the same stream: stored, found
+# by query --kind behaviour, by --ip on the side they have, counted by top
+# --by detector; bad ones (a version-2 line, a rule's sid, a src_port)
+# quarantined with their reasons.
 # Exit: 0 pass, 1 fail, 77 skip.
 set -u
 
@@ -56,6 +61,37 @@ bad 'differs' sensor someone-else json "$line"
 bad 'alert_id' sensor m1 alert_id 00000000000000000000000000000000 json "$line"
 bad 'decode byte' sensor m1 json "$(mod '.alert.signature = "SIG"' | sed 's/SIG/\xff\xfe/')"
 bad 'depth' sensor m1 json "$(python3 -c 'print("[" * 5000 + "]" * 5000)')"
+
+# behaviour alerts: a port scan 10.100.25.14 -> 10.100.18.12:445, and a UDP
+# flood from spoofed sources (no src_ip, no src_zone) to 10.100.18.12:53
+scan='{"timestamp":"2006-08-24T14:35:28.237462+0000","event_type":"behaviour","schema_version":3,'\
+'"sensor":"m1","alert_id":"5f0c1b9a7e3d4c2b8a6f1e0d9c8b7a65","proto":"TCP","src_ip":"10.100.25.14",'\
+'"dest_ip":"10.100.18.12","dest_port":445,"alert":{"action":"allowed","gid":1,"signature_id":9101,'\
+'"rev":1,"signature":"ポートスキャンを検知","signature_en":"Port scan","severity":3,"severity_name":"medium",'\
+'"category":"Unauthorised access"},"policy":{"clause":"第6(6)","threat":"unauthorized-access",'\
+'"threat_name":"不正アクセス (第3(1))","threat_name_en":"Unauthorised access"},'\
+'"src_zone":{"key":"internet","name":"情報系"},"dest_zone":{"key":"external","name":"external"},'\
+'"geo":{"src":{},"dest":{"country":"JP","asn":2497,"org":"IIJ"}},"behaviour":{"detector":"port_scan",'\
+'"kind":"syn","direction":"inbound","since":"2006-08-24T14:35:25.417872+0000","window":60,"value":29,'\
+'"threshold":20,"unit":"ports","count":29,"sample":["139","135","445","80","22","515","23","21"],'\
+'"detail":"10.100.25.14 probed 29 ports of 10.100.18.12 in 3 s, none answered"}}'
+flood=$(printf '%s' "$scan" | jq -c '.alert_id = "00112233445566778899aabbccddeeff" |
+	.timestamp = "2006-08-24T14:40:00.000001+0000" | del(.src_ip, .src_zone) | .proto = "UDP" | .dest_port = 53 |
+	.alert += {signature_id: 9104, signature: "UDPフラッドを検知", signature_en: "UDP flood", severity: 2,
+		severity_name: "high", category: "Denial of service"} |
+	.policy += {threat: "dos", threat_name: "サービス不能攻撃 (第3(1))", threat_name_en: "Denial of service"} |
+	.behaviour = {detector: "udp_flood", kind: "pps", direction: "inbound",
+		since: "2006-08-24T14:39:50.000000+0000", window: 10, value: 51234.5, threshold: 20000,
+		unit: "packets_per_second", count: 512345, detail: "512345 UDP packets in 10 s to 10.100.18.12"}')
+printf '%s\n%s\n' "$scan" "$flood" >"$tmp/behaviour.json"
+for b in "$scan" "$flood"; do
+	zw_redis_cli XADD zw:alerts '*' sensor m1 alert_id "$(printf '%s' "$b" | jq -r .alert_id)" json "$b" >/dev/null ||
+		problem "XADD of a behaviour alert failed"
+done
+bad 'schema_version 2 has no behaviour alerts' sensor m1 json "$(printf '%s' "$scan" | jq -c '.schema_version = 2')"
+bad 'alert.signature_id' sensor m1 json "$(printf '%s' "$scan" | jq -c '.alert.signature_id = 2001')"
+bad 'src_port' sensor m1 json "$(printf '%s' "$scan" | jq -c '.src_port = 51111')"
+bad 'behaviour.sample' sensor m1 json "$(printf '%s' "$scan" | jq -c '.behaviour.sample += ["1"]')"
 nbad=$(wc -l <"$tmp/expect")
 # a second sensor after the bad entries: its alerts are stored as usual
 "$SENSOR" -q --sensor-id m2 -r test-pcaps/ndpi/tor.pcap --rules signatures --alerts "$tmp/good2.json" \
@@ -66,7 +102,7 @@ zw_collector_start c1 --exit-idle 2
 zw_collector_wait c1 || problem "the collector exited $?: $(tail -3 "$tmp/c1.log")"
 grep 'done:' "$tmp/c1.log"
 grep -q "quarantined $nbad," "$tmp/c1.log" || problem "the counters do not say $nbad quarantined"
-python3 tests/collector/storecheck.py "$tmp/store.db" "$tmp/good.json" "$tmp/good2.json" \
+python3 tests/collector/storecheck.py "$tmp/store.db" "$tmp/good.json" "$tmp/good2.json" "$tmp/behaviour.json" \
 	--quarantined "$nbad" || problem "valid alerts not stored exactly once, or quarantine wrong"
 # each bad entry quarantined under its stream id, for the reason expected
 python3 - "$tmp/store.db" "$tmp/expect" <<'PY' || problem "quarantine reasons"
@@ -87,6 +123,36 @@ sys.exit(bad)
 PY
 left=$(zw_redis_cli XPENDING zw:alerts zw-collectors | head -1)
 [ "$left" = 0 ] || problem "$left entries still pending"
+
+# behaviour alerts: by kind, by an address on the side they have, by detector
+Q() { "$COLLECTOR" query --store "$tmp/store.db" --from 1970-01-01 --limit 0 "$@"; }
+Q --kind behaviour --json >"$tmp/b.json" || problem "query --kind behaviour failed"
+cmp -s <(sort "$tmp/b.json") <(sort "$tmp/behaviour.json") ||
+	problem "query --kind behaviour: $(cut -c1-100 "$tmp/b.json")"
+[ "$(Q --kind behaviour --ip 10.100.18.12 --json | jq -r .alert_id | sort | tr '\n' ' ')" = \
+	"00112233445566778899aabbccddeeff 5f0c1b9a7e3d4c2b8a6f1e0d9c8b7a65 " ] ||
+	problem "query --ip 10.100.18.12 (the destination of both) does not find both behaviour alerts"
+[ "$(Q --ip 10.100.25.0/24 --json | jq -r .alert_id)" = 5f0c1b9a7e3d4c2b8a6f1e0d9c8b7a65 ] ||
+	problem "query --ip 10.100.25.0/24 (the port scan's source) does not find the port scan alone"
+[ "$(Q --kind alert --json | jq -c 'select(.event_type != "alert")' | wc -l)" -eq 0 ] &&
+	[ "$(Q --kind alert --json | wc -l)" -eq "$(cat "$tmp/good.json" "$tmp/good2.json" | wc -l)" ] ||
+	problem "query --kind alert: not the rule alerts alone"
+Q --kind behaviour --lang en >"$tmp/b.table" 2>&1 || problem "query --kind behaviour (table) failed"
+grep -q '^2006-08-24 23:40:00  m1  *high  *9104  UDP flood  *-  *10\.100\.18\.12:53  *-  *第6(6)$' "$tmp/b.table" &&
+	grep -q '  9101  Port scan  *10\.100\.25\.14  *10\.100\.18\.12:445  *-  *第6(6)$' "$tmp/b.table" ||
+	problem "behaviour alerts in the table: $(cat "$tmp/b.table")"
+[ "$("$COLLECTOR" top --store "$tmp/store.db" --from 1970-01-01 --by detector --kind behaviour --json |
+	jq -r '"\(.key)=\(.count)"' | sort | tr '\n' ' ')" = "port_scan=1 udp_flood=1 " ] ||
+	problem "top --by detector --kind behaviour"
+if python3 -c 'import jsonschema' 2>/dev/null; then
+	python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/behaviour.json" >"$tmp/schema.out" ||
+		problem "the behaviour alerts the collector stores fail doc/alert.schema.json: $(cat "$tmp/schema.out")"
+	printf '%s\n' "$scan" | jq -c '.schema_version = 2' >"$tmp/behaviour-v2.json"
+	python3 tests/replay/validate_alerts.py doc/alert.schema.json "$tmp/behaviour-v2.json" >/dev/null &&
+		problem "doc/alert.schema.json accepts a version-2 behaviour alert"
+else
+	echo "(no python3 jsonschema: behaviour lines not checked against the schema)"
+fi
 
 # nothing from the stream reaches the log raw: no escape, no forged line
 if grep -q "$(printf '\033')" "$tmp/c1.log" || grep -q '^zw-collector: info: FORGED' "$tmp/c1.log"; then

@@ -63,7 +63,7 @@ case_ duplicate-sid 'DIR/rules/t.rules:2:1: expected a unique sid: 7 is already 
 'alert (sid:7; severity:high; threat:malware; msg:"a"; app:Tor;)
 alert (sid:7; severity:high; threat:malware; msg:"b"; app:Tor;)
 '
-case_ reserved-sid 'DIR/rules/t.rules:1:8: expected a sid outside 9000-9099 (the sensor'"'"'s health alerts), found 9004' \
+case_ reserved-sid 'DIR/rules/t.rules:1:8: expected a sid outside 9000-9199 (the sensor'"'"'s health and behaviour alerts), found 9004' \
 'alert (sid:9004; severity:high; threat:outage; msg:"a"; app:Tor;)
 '
 case_ unknown-list 'DIR/rules/t.rules:1:58: unknown list '"'"'@nope'"'"' (no lists/nope.list, .txt or .intel in the rules directory and no lists.nope in the config)' \

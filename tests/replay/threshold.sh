@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Thresholds on a capture with many identical events: ftp-crack.pcap (a
 # brute-force of FTP logins: one clear-text-credentials risk per attempt).
-#  1. tests/replay/rules-threshold/: sid 9100 fires on every event; 9101-9104
+#  1. tests/replay/rules-threshold/: sid 9200 fires on every event; 9201-9204
 #     apply limit / threshold / both with each track mode.  An independent
 #     model (threshold_model.py) of the documented semantics must choose the
 #     same alerts with the same suppressed_before counts, and the final
@@ -22,12 +22,12 @@ problem() { echo "FAIL: $*"; fail=1; }
 
 "$SENSOR" -q -w 2 -r "$cap" --rules tests/replay/rules-threshold --alerts "$tmp/a.json" \
 	--stats "$tmp/s.json" || problem "zw-sensor failed"
-python3 tests/replay/threshold_model.py "$tmp/a.json" 9100 \
-	9101:limit:by_src:5:60 9102:threshold:by_dst:10:60 9103:both:by_pair:3:30 \
-	9104:limit:by_rule:2:3600 || problem "the sensor's thresholds differ from the model"
-events=$(jq -c 'select(.alert.signature_id == 9100)' "$tmp/a.json" | wc -l)
+python3 tests/replay/threshold_model.py "$tmp/a.json" 9200 \
+	9201:limit:by_src:5:60 9202:threshold:by_dst:10:60 9203:both:by_pair:3:30 \
+	9204:limit:by_rule:2:3600 || problem "the sensor's thresholds differ from the model"
+events=$(jq -c 'select(.alert.signature_id == 9200)' "$tmp/a.json" | wc -l)
 [ "$events" -gt 100 ] || problem "only $events events: the capture no longer raises the risk"
-for sid in 9101 9102 9103 9104; do
+for sid in 9201 9202 9203 9204; do
 	written=$(jq -c --argjson s "$sid" 'select(.alert.signature_id == $s)' "$tmp/a.json" | wc -l)
 	held=$(jq -r --arg s "$sid" 'select(.final) | .alerts.thresholded_by_sid[$s] // 0' "$tmp/s.json")
 	if [ $((written + held)) -ne "$events" ]; then

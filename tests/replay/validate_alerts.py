@@ -4,7 +4,9 @@
 usage: validate_alerts.py SCHEMA FILE...
 
 Every non-empty line of every FILE must be one JSON object that the schema
-(JSON Schema draft 2020-12) accepts; formats (ipv4, ipv6) are checked.  Each
+(JSON Schema draft 2020-12) accepts; formats (ipv4, ipv6) are checked.
+Each schema file is one schema_version: doc/alert.schema.json the current
+one (3), doc/alert.schema.v2.json version 2.  Each
 failure is printed as "FILE:LINE: message" (at most 10 per line of input).
 The last line is a summary: "N alerts valid" when all are, else
 "N of M alerts invalid".

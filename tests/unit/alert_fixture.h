@@ -16,7 +16,8 @@
 
 #include "alert_rec.h"
 
-/* Fields as in struct alert_rec; schema_version is 2 and rev 1. */
+/* Fields as in struct alert_rec; schema_version is 2 (3 for a behaviour
+ * alert) and rev 1. */
 struct alert_fixture {
 	enum alert_rec_kind kind;
 	unsigned id;                   /* alert_id: id in 32 hex digits */
@@ -33,6 +34,7 @@ struct alert_fixture {
 	const char *src_country, *dest_country;
 	int64_t src_asn, dest_asn;
 	const char *health_condition, *health_state;
+	const char *behaviour_detector, *behaviour_kind;
 	const char *json;              /* json_len is its length */
 };
 
@@ -65,7 +67,7 @@ static inline void alert_fixture_rec(struct alert_rec *r, const struct alert_fix
 	snprintf(r->alert_id, sizeof(r->alert_id), "%032x", fx->id);
 	r->sensor = alert_fixture_dup(fx->sensor);
 	r->ts_us = fx->ts_us;
-	r->schema_version = 2;
+	r->schema_version = fx->kind == ALERT_REC_BEHAVIOUR ? 3 : 2;
 	r->sid = fx->sid;
 	r->rev = 1;
 	r->severity = fx->severity;
@@ -91,6 +93,8 @@ static inline void alert_fixture_rec(struct alert_rec *r, const struct alert_fix
 	r->dest_asn = fx->dest_asn;
 	r->health_condition = alert_fixture_dup(fx->health_condition);
 	r->health_state = alert_fixture_dup(fx->health_state);
+	r->behaviour_detector = alert_fixture_dup(fx->behaviour_detector);
+	r->behaviour_kind = alert_fixture_dup(fx->behaviour_kind);
 	r->json = alert_fixture_dup(fx->json);
 	r->json_len = fx->json ? strlen(fx->json) : 0;
 }
@@ -101,7 +105,7 @@ static inline void alert_fixture_free(struct alert_rec *r)
 		       &r->threat, &r->proto, &r->app_proto, &r->src.text, &r->dest.text,
 		       &r->src_zone, &r->dest_zone, &r->src_zone_name, &r->dest_zone_name,
 		       &r->src_country, &r->dest_country, &r->health_condition,
-		       &r->health_state, &r->json };
+		       &r->health_state, &r->behaviour_detector, &r->behaviour_kind, &r->json };
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		free(*s[i]);

@@ -1,7 +1,9 @@
 /*
  * test_alert_parse — alert_parse over real sensor lines (every stored field
- * checked) and over malformed variants of them (each refused, with a reason
- * that names the field at fault, and nothing left allocated: run under ASan).
+ * checked), over behaviour alerts as doc/alerts.md describes them (each
+ * optional field absent and present), and over malformed variants of them
+ * (each refused, with a reason that names the field at fault, and nothing
+ * left allocated: run under ASan).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -80,6 +82,56 @@ static const char line_health[] =
 	",\"threat_name_en\":\"Fault\"},\"health\":{\"condition\":\"capture_drops\",\"state\":\"raised\""
 	",\"since\":\"2026-11-26T20:57:51.548083+0000\",\"value\":83.7068,\"threshold\":1,\"unit\":\"percent\""
 	",\"count\":25965,\"detail\":\"25965 of 31019 packets dropped in 1 s\"}}"
+	;
+
+/* doc/alerts.md behaviour example (schema_version 3): a port scan */
+static const char line_behaviour[] =
+	"{\"timestamp\":\"2006-08-24T14:35:28.237462+0000\",\"event_type\":\"behaviour\",\"schema_version\":3"
+	",\"sensor\":\"city-joho-01\",\"alert_id\":\"5f0c1b9a7e3d4c2b8a6f1e0d9c8b7a65\",\"proto\":\"TCP\""
+	",\"src_ip\":\"10.100.25.14\",\"dest_ip\":\"10.100.18.12\",\"dest_port\":445"
+	",\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":9101,\"rev\":1"
+	",\"signature\":\"ポートスキャンを検知\",\"signature_en\":\"Port scan\",\"severity\":3"
+	",\"severity_name\":\"medium\",\"category\":\"Unauthorised access\"},\"policy\":{\"clause\":\"第6(6)\""
+	",\"threat\":\"unauthorized-access\",\"threat_name\":\"不正アクセス (第3(1))\""
+	",\"threat_name_en\":\"Unauthorised access\"},\"src_zone\":{\"key\":\"internet\",\"name\":\"情報系\"}"
+	",\"dest_zone\":{\"key\":\"external\",\"name\":\"external\"},\"geo\":{\"src\":{}"
+	",\"dest\":{\"country\":\"JP\",\"asn\":2497,\"org\":\"IIJ\"}},\"behaviour\":{\"detector\":\"port_scan\""
+	",\"kind\":\"syn\",\"direction\":\"inbound\",\"since\":\"2006-08-24T14:35:25.417872+0000\",\"window\":60"
+	",\"value\":29,\"threshold\":20,\"unit\":\"ports\",\"count\":29"
+	",\"sample\":[\"139\",\"135\",\"445\",\"80\",\"22\",\"515\",\"23\",\"21\"]"
+	",\"detail\":\"10.100.25.14 probed 29 ports of 10.100.18.12 in 3 s, none answered\"}}"
+	;
+
+/* a UDP flood from many sources (no src_ip, no src_zone) at an IPv6 host,
+ * with the optional members of "behaviour" a beacon or a DNS tunnel has */
+static const char line_flood[] =
+	"{\"timestamp\":\"2026-11-26T09:00:00.000001+0000\",\"event_type\":\"behaviour\",\"schema_version\":3"
+	",\"sensor\":\"city-core-02\",\"alert_id\":\"00112233445566778899aabbccddeeff\",\"proto\":\"UDP\""
+	",\"dest_ip\":\"2001:db8::53\",\"dest_port\":53"
+	",\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":9104,\"rev\":2"
+	",\"signature\":\"UDPフラッドを検知\",\"signature_en\":\"UDP flood\",\"severity\":2"
+	",\"severity_name\":\"high\",\"category\":\"Denial of service\"},\"policy\":{\"clause\":\"第6(6)\""
+	",\"threat\":\"dos\",\"threat_name\":\"サービス不能攻撃 (第3(1))\",\"threat_name_en\":\"Denial of service\"}"
+	",\"dest_zone\":{\"key\":\"core\",\"name\":\"基幹系\"},\"geo\":{\"src\":{},\"dest\":{}}"
+	",\"behaviour\":{\"detector\":\"udp_flood\",\"kind\":\"pps\",\"direction\":\"inbound\""
+	",\"since\":\"2026-11-26T08:59:50.000000+0000\",\"window\":10,\"value\":51234.5,\"threshold\":20000"
+	",\"unit\":\"packets_per_second\",\"count\":512345,\"domain\":\"x.example.jp\",\"period\":60.5"
+	",\"jitter\":0.25,\"country\":\"CN\",\"asn\":4134,\"detail\":\"512345 UDP packets in 10 s to 2001:db8::53\"}}"
+	;
+
+/* a host sweep: a source, no destination, no proto, no ports, no sample */
+static const char line_sweep[] =
+	"{\"timestamp\":\"2026-11-26T09:00:00.000001+0000\",\"event_type\":\"behaviour\",\"schema_version\":3"
+	",\"sensor\":\"city-joho-01\",\"alert_id\":\"ffeeddccbbaa99887766554433221100\""
+	",\"src_ip\":\"192.168.10.7\""
+	",\"alert\":{\"action\":\"allowed\",\"gid\":1,\"signature_id\":9102,\"rev\":1"
+	",\"signature\":\"ホストスイープを検知\",\"signature_en\":\"Host sweep\",\"severity\":4"
+	",\"severity_name\":\"low\",\"category\":\"Unauthorised access\"},\"policy\":{\"clause\":\"第6(6)\""
+	",\"threat\":\"unauthorized-access\",\"threat_name\":\"不正アクセス (第3(1))\""
+	",\"threat_name_en\":\"Unauthorised access\"},\"src_zone\":{\"key\":\"internet\",\"name\":\"情報系\"}"
+	",\"geo\":{\"src\":{},\"dest\":{}},\"behaviour\":{\"detector\":\"host_sweep\",\"kind\":\"icmp_echo\""
+	",\"direction\":\"internal\",\"since\":\"2026-11-26T08:59:00.000000+0000\",\"window\":0,\"value\":-1.5"
+	",\"threshold\":0,\"unit\":\"hosts\",\"count\":0,\"detail\":\"192.168.10.7 swept 64 hosts\"}}"
 	;
 
 #define STREQ(a, b) ((a) != NULL && strcmp((a), (b)) == 0)
@@ -279,6 +331,205 @@ static void test_health(void)
 	alert_rec_fini(&r);
 }
 
+static void test_behaviour(void)
+{
+	static const uint8_t dst6[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x53 };
+	struct alert_rec r;
+	char why[256];
+
+	CHECK(alert_parse(line_behaviour, strlen(line_behaviour), &r, why, sizeof(why)) == 0, "behaviour: %s", why);
+	CHECK(r.kind == ALERT_REC_BEHAVIOUR && r.schema_version == 3, "kind version");
+	CHECK(STREQ(r.alert_id, "5f0c1b9a7e3d4c2b8a6f1e0d9c8b7a65") && STREQ(r.sensor, "city-joho-01"), "id sensor");
+	CHECK(r.ts_us == INT64_C(1156430128237462), "ts_us %lld", (long long)r.ts_us);
+	CHECK(r.sid == 9101 && r.rev == 1 && r.severity == 3, "sid rev severity");
+	CHECK(STREQ(r.signature, "ポートスキャンを検知") && STREQ(r.signature_en, "Port scan"), "signature");
+	CHECK(STREQ(r.category, "Unauthorised access") && STREQ(r.clause, "第6(6)") &&
+	      STREQ(r.threat, "unauthorized-access"), "policy");
+	CHECK(STREQ(r.behaviour_detector, "port_scan") && STREQ(r.behaviour_kind, "syn"), "detector kind");
+	CHECK(r.flow_id == 0 && STREQ(r.proto, "TCP") && r.app_proto == NULL, "no flow, proto");
+	CHECK(STREQ(r.src.text, "10.100.25.14") && r.src.family == 4 && r.src.bytes[15] == 14, "src");
+	CHECK(STREQ(r.dest.text, "10.100.18.12") && r.dest.family == 4, "dest");
+	CHECK(r.src_port == -1 && r.dest_port == 445, "ports");
+	CHECK(STREQ(r.src_zone, "internet") && STREQ(r.src_zone_name, "情報系") &&
+	      STREQ(r.dest_zone, "external") && STREQ(r.dest_zone_name, "external"), "zones");
+	CHECK(r.src_country == NULL && r.src_asn == -1 && STREQ(r.dest_country, "JP") && r.dest_asn == 2497, "geo");
+	CHECK(r.health_condition == NULL && r.health_state == NULL, "no health");
+	CHECK(STREQ(r.json, line_behaviour) && r.json_len == strlen(line_behaviour), "json copy");
+	alert_rec_fini(&r);
+	CHECK(rec_is_zero(&r), "fini zeroes");
+
+	/* no source; IPv6 destination; every optional member of "behaviour" */
+	CHECK(alert_parse(line_flood, strlen(line_flood), &r, why, sizeof(why)) == 0, "flood: %s", why);
+	CHECK(r.kind == ALERT_REC_BEHAVIOUR && STREQ(r.behaviour_detector, "udp_flood") &&
+	      STREQ(r.behaviour_kind, "pps"), "flood detector kind");
+	CHECK(r.src.text == NULL && r.src.family == 0 && r.src_zone == NULL && r.src_zone_name == NULL, "no src");
+	CHECK(STREQ(r.dest.text, "2001:db8::53") && r.dest.family == 6 && memcmp(r.dest.bytes, dst6, 16) == 0,
+	      "v6 dest");
+	CHECK(STREQ(r.dest_zone, "core") && STREQ(r.dest_zone_name, "基幹系") && r.dest_port == 53 &&
+	      STREQ(r.proto, "UDP"), "dest zone, port, proto");
+	CHECK(r.rev == 2 && r.severity == 2 && r.sid == 9104, "rev severity sid");
+	alert_rec_fini(&r);
+
+	/* no destination, no proto, no port */
+	CHECK(alert_parse(line_sweep, strlen(line_sweep), &r, why, sizeof(why)) == 0, "sweep: %s", why);
+	CHECK(STREQ(r.src.text, "192.168.10.7") && r.dest.text == NULL && r.dest.family == 0 &&
+	      r.dest_zone == NULL && r.proto == NULL && r.dest_port == -1 && r.src_port == -1, "sweep ends");
+	CHECK(STREQ(r.behaviour_detector, "host_sweep") && STREQ(r.behaviour_kind, "icmp_echo"), "sweep detector");
+	alert_rec_fini(&r);
+
+	/* rule and health alerts of version 3: as in version 2 */
+	ACCEPT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":3");
+	ACCEPT_SUBST(line_health, "\"schema_version\":2", "\"schema_version\":3");
+	/* a rule's sid in 9100-9199: reserved from version 3 only */
+	ACCEPT_SUBST(line_geo, "\"signature_id\":2001", "\"signature_id\":9150");
+	{
+		char *v3 = subst(line_geo, "\"schema_version\":2", "\"schema_version\":3");
+		if (v3 != NULL) {
+			REJECT_SUBST(v3, "\"signature_id\":2001", "\"signature_id\":9150",
+				     "alert.signature_id", "reserved for behaviour alerts (9100-9199)");
+			REJECT_SUBST(v3, "\"signature_id\":2001", "\"signature_id\":9000",
+				     "alert.signature_id", "reserved for health alerts");
+			REJECT_SUBST(v3, "\"signature_id\":2001", "\"signature_id\":9199",
+				     "alert.signature_id", "9100-9199");
+			ACCEPT_SUBST(v3, "\"signature_id\":2001", "\"signature_id\":9200");
+			ACCEPT_SUBST(v3, "\"signature_id\":2001", "\"signature_id\":8999");
+		}
+		free(v3);
+	}
+
+	/* each optional field absent, or present */
+	ACCEPT_SUBST(line_behaviour, "\"proto\":\"TCP\",", "");
+	ACCEPT_SUBST(line_behaviour, "\"dest_port\":445,", "");
+	ACCEPT_SUBST(line_behaviour, "\"src_ip\":\"10.100.25.14\",", "\"src_ip\":\"::1\",");
+	ACCEPT_SUBST(line_behaviour, ",\"sample\":[\"139\",\"135\",\"445\",\"80\",\"22\",\"515\",\"23\",\"21\"]", "");
+	ACCEPT_SUBST(line_behaviour, "\"sample\":[\"139\",", "\"sample\":[");
+	ACCEPT_SUBST(line_behaviour, "\"sample\":[\"139\",\"135\",\"445\",\"80\",\"22\",\"515\",\"23\",\"21\"]",
+		     "\"sample\":[\"\"]");
+	ACCEPT_SUBST(line_behaviour, "\"dest_port\":445", "\"dest_port\":0");
+	ACCEPT_SUBST(line_sweep, "\"src_ip\":", "\"dest_port\":445,\"src_ip\":");   /* a port, no proto */
+	ACCEPT_SUBST(line_flood, "\"proto\":\"UDP\"", "\"proto\":\"SCTP\"");
+	ACCEPT_SUBST(line_sweep, "\"src_ip\":", "\"proto\":\"ICMP\",\"src_ip\":");
+	ACCEPT_SUBST(line_sweep, "\"src_ip\":", "\"proto\":\"58\",\"src_ip\":");
+	ACCEPT_SUBST(line_behaviour, "\"detail\":", "\"future\":{},\"detail\":");   /* unknown members tolerated */
+	ACCEPT_SUBST(line_behaviour, "\"value\":29", "\"value\":1e300");
+	ACCEPT_SUBST(line_behaviour, "\"window\":60", "\"window\":0");
+	ACCEPT_SUBST(line_behaviour, "\"kind\":\"syn\"", "\"kind\":\"a_0123456789_abcdefghijklmnopqrs\"");  /* 32 */
+	ACCEPT_SUBST(line_behaviour, "\"direction\":\"inbound\"", "\"direction\":\"external\"");
+	ACCEPT_SUBST(line_behaviour, "\"detector\":\"port_scan\"", "\"detector\":\"first_seen\"");
+	ACCEPT_SUBST(line_behaviour, "\"signature_id\":9101", "\"signature_id\":9100");
+	ACCEPT_SUBST(line_behaviour, "\"signature_id\":9101", "\"signature_id\":9199");
+}
+
+static void test_behaviour_refused(void)
+{
+	char s255[300], big[400];
+
+	/* the version */
+	REJECT_SUBST(line_behaviour, "\"schema_version\":3", "\"schema_version\":2",
+		     "schema_version 2 has no behaviour alerts", "version 3");
+	REJECT_SUBST(line_behaviour, "\"schema_version\":3", "\"schema_version\":1",
+		     "schema_version 1 has no behaviour alerts", NULL);
+	REJECT_SUBST(line_behaviour, "\"schema_version\":3", "\"schema_version\":4",
+		     "schema_version 4 is not supported", "1 to 3");
+	REJECT_SUBST(line_behaviour, "\"event_type\":\"behaviour\"", "\"event_type\":\"behavior\"",
+		     "event_type", "\"behavior\"");
+	REJECT_SUBST(line_behaviour, "\"event_type\":\"behaviour\"", "\"event_type\":\"behaviour\\u0000\"",
+		     "not JSON", NULL);
+
+	/* the sid range: 9100-9199 */
+	REJECT_SUBST(line_behaviour, "\"signature_id\":9101", "\"signature_id\":2001",
+		     "alert.signature_id", "9100-9199");
+	REJECT_SUBST(line_behaviour, "\"signature_id\":9101", "\"signature_id\":9001",
+		     "alert.signature_id", "found 9001");
+	REJECT_SUBST(line_behaviour, "\"signature_id\":9101", "\"signature_id\":9200",
+		     "alert.signature_id", NULL);
+	REJECT_SUBST(line_health, "\"signature_id\":9001", "\"signature_id\":9101",
+		     "alert.signature_id", "9001-9099");
+
+	/* fields every behaviour alert has */
+	REJECT_SUBST(line_behaviour, "\"signature_en\":\"Port scan\",", "", "alert.signature_en", "missing");
+	REJECT_SUBST(line_behaviour, "\"clause\":\"第6(6)\",", "", "policy.clause", "missing");
+	REJECT_SUBST(line_behaviour, "\"geo\":{\"src\":{},", "\"geo\":{", "geo.src", "missing");
+	REJECT_SUBST(line_behaviour, "\"geo\":{", "\"nogeo\":{", "geo", "missing");
+	REJECT_SUBST(line_behaviour, "\"behaviour\":{", "\"nobehaviour\":{", "behaviour", "missing");
+	REJECT_SUBST(line_behaviour, "\"behaviour\":{", "\"behaviour\":[],\"x\":{", "behaviour", "array");
+
+	/* no flow */
+	REJECT_SUBST(line_behaviour, "\"proto\":", "\"flow_id\":1,\"proto\":", "flow_id", "behaviour");
+	REJECT_SUBST(line_behaviour, "\"proto\":", "\"src_port\":1,\"proto\":", "src_port", "behaviour");
+	REJECT_SUBST(line_behaviour, "\"proto\":", "\"app_proto\":\"TLS\",\"proto\":", "app_proto", NULL);
+
+	/* addresses, zones, proto, port */
+	REJECT_SUBST(line_behaviour, "\"src_zone\":{\"key\":\"internet\",\"name\":\"情報系\"},", "",
+		     "src_zone", "missing");
+	REJECT_SUBST(line_behaviour, "\"src_ip\":\"10.100.25.14\",", "", "src_zone", "without src_ip");
+	REJECT_SUBST(line_behaviour, "\"dest_ip\":\"10.100.18.12\",", "", "dest_zone", "without dest_ip");
+	REJECT_SUBST(line_flood, "\"dest_zone\":{\"key\":\"core\",\"name\":\"基幹系\"},", "", "dest_zone", "missing");
+	REJECT_SUBST(line_behaviour, "\"src_ip\":\"10.100.25.14\"", "\"src_ip\":\"10.100.25\"", "src_ip", "10.100.25");
+	REJECT_SUBST(line_behaviour, "\"dest_ip\":\"10.100.18.12\"", "\"dest_ip\":null", "dest_ip", "null");
+	REJECT_SUBST(line_behaviour, "{\"key\":\"internet\"", "{\"key\":\"Internet\"", "src_zone.key", NULL);
+	REJECT_SUBST(line_behaviour, "\"proto\":\"TCP\"", "\"proto\":\"tcp\"", "proto", "\"tcp\"");
+	REJECT_SUBST(line_behaviour, "\"dest_port\":445", "\"dest_port\":65536", "dest_port", "0-65535");
+	REJECT_SUBST(line_behaviour, "\"dest_port\":445", "\"dest_port\":\"445\"", "dest_port", NULL);
+	REJECT_SUBST(line_behaviour, "\"proto\":\"TCP\"", "\"proto\":\"ICMP\"", "dest_port", "ICMP");
+	REJECT_SUBST(line_behaviour, "\"country\":\"JP\"", "\"country\":\"jp\"", "geo.dest.country", NULL);
+
+	/* the behaviour object */
+	REJECT_SUBST(line_behaviour, "\"detector\":\"port_scan\"", "\"detector\":\"port-scan\"",
+		     "behaviour.detector", "port-scan");
+	REJECT_SUBST(line_behaviour, "\"detector\":\"port_scan\",", "", "behaviour.detector", "missing");
+	REJECT_SUBST(line_behaviour, "\"detector\":\"port_scan\"", "\"detector\":7", "behaviour.detector", "string");
+	REJECT_SUBST(line_behaviour, "\"kind\":\"syn\",", "", "behaviour.kind", "missing");
+	REJECT_SUBST(line_behaviour, "\"kind\":\"syn\"", "\"kind\":\"SYN\"", "behaviour.kind", "[a-z0-9_]{1,32}");
+	REJECT_SUBST(line_behaviour, "\"kind\":\"syn\"", "\"kind\":\"\"", "behaviour.kind", "empty");
+	REJECT_SUBST(line_behaviour, "\"kind\":\"syn\"", "\"kind\":\"a_0123456789_abcdefghijklmnopqrst\"",
+		     "behaviour.kind", NULL);   /* 33 */
+	REJECT_SUBST(line_behaviour, "\"direction\":\"inbound\"", "\"direction\":\"in\"",
+		     "behaviour.direction", "\"in\"");
+	REJECT_SUBST(line_behaviour, "\"direction\":\"inbound\",", "", "behaviour.direction", "missing");
+	REJECT_SUBST(line_behaviour, "\"since\":\"2006-08-24T14:35:25.417872+0000\"",
+		     "\"since\":\"2006-08-24T14:35:25Z\"", "behaviour.since", "YYYY");
+	REJECT_SUBST(line_behaviour, "\"since\":\"2006-08-24T14:35:25.417872+0000\",", "", "behaviour.since", "missing");
+	REJECT_SUBST(line_behaviour, "\"window\":60", "\"window\":-1", "behaviour.window", "found -1");
+	REJECT_SUBST(line_behaviour, "\"window\":60", "\"window\":60.5", "behaviour.window", NULL);
+	REJECT_SUBST(line_behaviour, "\"value\":29", "\"value\":\"29\"", "behaviour.value", "number");
+	REJECT_SUBST(line_behaviour, "\"value\":29,", "", "behaviour.value", "missing");
+	REJECT_SUBST(line_behaviour, "\"threshold\":20", "\"threshold\":null", "behaviour.threshold", "null");
+	REJECT_SUBST(line_behaviour, "\"unit\":\"ports\"", "\"unit\":\"ports/s\"", "behaviour.unit", "[a-z_]{1,32}");
+	REJECT_SUBST(line_behaviour, "\"unit\":\"ports\",", "", "behaviour.unit", "missing");
+	REJECT_SUBST(line_behaviour, "\"count\":29", "\"count\":-29", "behaviour.count", NULL);
+	REJECT_SUBST(line_behaviour, "\"count\":29,", "", "behaviour.count", "missing");
+	REJECT_SUBST(line_behaviour, "\"detail\":\"10.100.25.14", "\"no_detail\":\"10.100.25.14",
+		     "behaviour.detail", "missing");
+	REJECT_SUBST(line_behaviour, "\"detail\":\"10.100.25.14 probed 29 ports of 10.100.18.12 in 3 s, none answered\"",
+		     "\"detail\":\"\"", "behaviour.detail", "empty");
+	REJECT_SUBST(line_flood, "\"domain\":\"x.example.jp\"", "\"domain\":\"\"", "behaviour.domain", "empty");
+	REJECT_SUBST(line_flood, "\"period\":60.5", "\"period\":-60.5", "behaviour.period", "at least 0");
+	REJECT_SUBST(line_flood, "\"jitter\":0.25", "\"jitter\":true", "behaviour.jitter", "true");
+	REJECT_SUBST(line_flood, "\"country\":\"CN\"", "\"country\":\"CHN\"", "behaviour.country", "CHN");
+	REJECT_SUBST(line_flood, "\"asn\":4134", "\"asn\":0", "behaviour.asn", NULL);
+	/* sample: 1-8 strings of at most 255 bytes */
+	REJECT_SUBST(line_behaviour, "\"21\"]", "\"21\",\"20\"]", "behaviour.sample", "found 9");
+	REJECT_SUBST(line_behaviour, "\"sample\":[\"139\",\"135\",\"445\",\"80\",\"22\",\"515\",\"23\",\"21\"]",
+		     "\"sample\":[]", "behaviour.sample", "found 0");
+	REJECT_SUBST(line_behaviour, "\"sample\":[", "\"sample\":{\"a\":[", "not JSON", NULL);
+	REJECT_SUBST(line_behaviour, "\"sample\":[\"139\",\"135\",\"445\",\"80\",\"22\",\"515\",\"23\",\"21\"]",
+		     "\"sample\":\"139\"", "behaviour.sample", "array");
+	REJECT_SUBST(line_behaviour, "\"135\"", "135", "behaviour.sample[1]", "string");
+	REJECT_SUBST(line_behaviour, "\"135\"", "\"1\\u00005\"", "not JSON", NULL);
+	memset(s255, 'p', 255);
+	s255[255] = '\0';
+	snprintf(big, sizeof(big), "\"%s\"", s255);
+	ACCEPT_SUBST(line_behaviour, "\"515\"", big);                     /* 255 bytes */
+	snprintf(big, sizeof(big), "\"%sq\"", s255);
+	{
+		char *t = subst(line_behaviour, "\"515\"", big);
+		if (t != NULL)
+			REJECT("a sample of 256 bytes", t, "behaviour.sample[5]", "256 bytes");
+		free(t);
+	}
+}
+
 static void test_accepted_variants(void)
 {
 	/* version-1 rule alerts have the same fields */
@@ -383,12 +634,15 @@ static void test_caps(void)
 static void test_fields(void)
 {
 	/* kind and version */
-	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":3",
-		     "schema_version 3 is not supported (this collector reads 2)", NULL);
+	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":4",
+		     "schema_version 4 is not supported (this collector reads 1 to 3)", NULL);
+	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":0", "schema_version 0", NULL);
 	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":\"2\"", "schema_version", "\"2\"");
 	REJECT_SUBST(line_geo, "\"schema_version\":2,", "", "schema_version", "missing");
 	REJECT_SUBST(line_health, "\"schema_version\":2", "\"schema_version\":1", "schema_version 1", "health");
 	REJECT_SUBST(line_geo, "\"event_type\":\"alert\"", "\"event_type\":\"flow\"", "event_type", "\"flow\"");
+	REJECT_SUBST(line_geo, "\"event_type\":\"alert\"", "\"event_type\":\"behaviour\"", "schema_version 2",
+		     "behaviour");
 	REJECT_SUBST(line_geo, "\"event_type\":\"alert\",", "", "event_type", "missing");
 
 	/* common fields */
@@ -501,6 +755,8 @@ int main(void)
 	test_rule_udp();
 	test_rule_v6();
 	test_health();
+	test_behaviour();
+	test_behaviour_refused();
 	test_accepted_variants();
 	test_not_json();
 	test_caps();

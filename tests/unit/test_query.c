@@ -312,6 +312,10 @@ static void test_options(void)
 	CHECK(opt(&f, "kind", "health", err, sizeof(err)) == 0 && !strcmp(f.kind, "health"), "--kind health");
 	CHECK(opt(&f, "kind", "alert", err, sizeof(err)) == 0 && !strcmp(f.kind, "alert"), "--kind alert");
 	CHECK(opt(&f, "kind", "rule", err, sizeof(err)) == 0 && !strcmp(f.kind, "alert"), "--kind rule = alert");
+	CHECK(opt(&f, "kind", "behaviour", err, sizeof(err)) == 0 && !strcmp(f.kind, "behaviour"),
+	      "--kind behaviour");
+	CHECK(opt(&f, "kind", "behavior", err, sizeof(err)) == 0 && !strcmp(f.kind, "behaviour"),
+	      "--kind behavior = behaviour");
 	CHECK(opt(&f, "sort", "severity", err, sizeof(err)) == 0 && f.sort == QUERY_SORT_SEVERITY, "--sort severity");
 	CHECK(opt(&f, "sort", "id", err, sizeof(err)) == 0 && f.sort == QUERY_SORT_ID, "--sort id");
 	CHECK(opt(&f, "sort", "time", err, sizeof(err)) == 0 && f.sort == QUERY_SORT_TIME, "--sort time");
@@ -347,6 +351,8 @@ static void test_options(void)
 	check_bad_opt("country", "");
 	check_bad_opt("app", "");
 	check_bad_opt("kind", "flow");
+	check_bad_opt("kind", "behaviours");
+	check_bad_opt("kind", "Behaviour");
 	check_bad_opt("sort", "name");
 	check_bad_opt("limit", "-1");
 	check_bad_opt("limit", "10000001");
@@ -375,7 +381,7 @@ static void test_keys(void)
 {
 	static const char *const names[] = { "rule", "src", "dest", "sensor", "src-country",
 					     "dest-country", "clause", "src-zone", "dest-zone", "day",
-					     "severity", "category", "app" };
+					     "severity", "category", "app", "detector" };
 	enum query_key k;
 
 	CHECK(sizeof(names) / sizeof(names[0]) == QUERY_KEY_COUNT_, "every key named");
@@ -966,6 +972,133 @@ static void test_plans(const char *path)
 	sqlite3_close(db);
 }
 
+/* ---- behaviour alerts ------------------------------------------------------ */
+
+struct bspec {
+	const char *detector, *kind, *src, *dest;
+	int dport;
+};
+
+/* ids 1..4; 5 is a rule alert */
+static const struct bspec bspecs[] = {
+	{ "port_scan", "syn", "10.100.25.14", "10.100.18.12", 445 },
+	{ "udp_flood", "pps", NULL, "2001:db8::53", 53 },          /* spoofed sources */
+	{ "host_sweep", "icmp_echo", "10.100.25.14", NULL, -1 },   /* many destinations */
+	{ "port_scan", "fin", "192.0.2.7", "10.100.18.12", -1 },
+};
+#define NBSPECS (sizeof(bspecs) / sizeof(bspecs[0]))
+
+struct brows {
+	char text[512];
+	size_t used;
+};
+
+/* "id:detector/kind:src>dest:port" per row */
+static int collect_behaviour(void *ctx, const struct query_row *row)
+{
+	struct brows *b = ctx;
+	const struct alert_rec *r = &row->rec;
+
+	if (b->used < sizeof(b->text))
+		b->used += (size_t)snprintf(b->text + b->used, sizeof(b->text) - b->used, "%s%lld:%s:%s/%s:%s>%s:%d",
+					    b->used ? " " : "", (long long)row->id,
+					    r->kind == ALERT_REC_BEHAVIOUR ? "b" : r->kind == ALERT_REC_RULE ? "r" : "h",
+					    r->behaviour_detector ? r->behaviour_detector : "-",
+					    r->behaviour_kind ? r->behaviour_kind : "-", r->src.text ? r->src.text : "-",
+					    r->dest.text ? r->dest.text : "-", r->dest_port);
+	return 0;
+}
+
+static void check_bq(struct store *s, const char *name, const char *value, const char *want)
+{
+	struct query_filter f;
+	struct brows b = { .used = 0 };
+	char err[256] = "";
+
+	query_filter_init(&f);
+	f.sort = QUERY_SORT_ID;
+	f.ascending = true;
+	if (name)
+		CHECK(query_filter_option(&f, name, value, NOW, err, sizeof(err)) == 0, "--%s %s: %s", name, value, err);
+	CHECK(store_query(s, &f, collect_behaviour, &b, err, sizeof(err)) == 0 && !strcmp(b.text, want),
+	      "behaviour query --%s %s: got [%s], want [%s] %s", name ? name : "", value ? value : "", b.text,
+	      want, err);
+}
+
+static void test_behaviour(const char *dir)
+{
+	struct alert_rec r;
+	struct store_put_result res;
+	struct query_filter f;
+	char path[256], err[256];
+	struct store *s;
+
+	snprintf(path, sizeof(path), "%s/behaviour.db", dir);
+	s = store_open(path, err, sizeof(err));
+	CHECK(s != NULL, "open %s: %s", path, err);
+	if (!s)
+		return;
+	for (unsigned i = 0; i < NBSPECS; i++) {
+		const struct bspec *b = &bspecs[i];
+		const struct alert_fixture fx = {
+			.kind = ALERT_REC_BEHAVIOUR, .id = 0xb000 + i, .sensor = "kobe-01",
+			.ts_us = T_MID * US + i, .sid = 9101 + i, .severity = 3, .signature = "振る舞い",
+			.signature_en = "behaviour", .category = "Unauthorised access", .clause = "第6(6)",
+			.threat = "unauthorized-access", .proto = b->dport >= 0 ? "TCP" : NULL,
+			.src = b->src, .dest = b->dest, .src_port = -1, .dest_port = b->dport,
+			.src_zone = b->src ? "internet" : NULL, .src_zone_name = b->src ? "名前" : NULL,
+			.dest_zone = b->dest ? "core" : NULL, .dest_zone_name = b->dest ? "名前" : NULL,
+			.src_asn = -1, .dest_asn = -1, .behaviour_detector = b->detector,
+			.behaviour_kind = b->kind, .json = "{}",
+		};
+		alert_fixture_rec(&r, &fx);
+		CHECK(store_put_batch(s, &r, 1, NOW, &res, err, sizeof(err)) == 0 && res.inserted == 1,
+		      "behaviour %u stored: %s", i, err);
+		alert_fixture_free(&r);
+	}
+	make_rec(&r, 0, &specs[0]);   /* a rule alert: 10.0.0.1 -> 8.8.8.8 */
+	CHECK(store_put_batch(s, &r, 1, NOW, &res, err, sizeof(err)) == 0 && res.inserted == 1, "rule stored");
+	alert_fixture_free(&r);
+
+	/* read back: kind, detector and kind, the ends that are there */
+	check_bq(s, "kind", "behaviour",
+		 "1:b:port_scan/syn:10.100.25.14>10.100.18.12:445 2:b:udp_flood/pps:->2001:db8::53:53 "
+		 "3:b:host_sweep/icmp_echo:10.100.25.14>-:-1 4:b:port_scan/fin:192.0.2.7>10.100.18.12:-1");
+	check_bq(s, "kind", "alert", "5:r:-/-:10.0.0.1>8.8.8.8:443");
+	check_bq(s, "kind", "health", "");
+	/* addresses on either side, when there */
+	check_bq(s, "ip", "10.100.25.14",
+		 "1:b:port_scan/syn:10.100.25.14>10.100.18.12:445 3:b:host_sweep/icmp_echo:10.100.25.14>-:-1");
+	check_bq(s, "ip", "10.100.18.0/24",
+		 "1:b:port_scan/syn:10.100.25.14>10.100.18.12:445 4:b:port_scan/fin:192.0.2.7>10.100.18.12:-1");
+	check_bq(s, "ip", "2001:db8::/32", "2:b:udp_flood/pps:->2001:db8::53:53");
+	check_bq(s, "ip", "0.0.0.0/0",
+		 "1:b:port_scan/syn:10.100.25.14>10.100.18.12:445 3:b:host_sweep/icmp_echo:10.100.25.14>-:-1 "
+		 "4:b:port_scan/fin:192.0.2.7>10.100.18.12:-1 5:r:-/-:10.0.0.1>8.8.8.8:443");
+	check_bq(s, "zone", "core",
+		 "1:b:port_scan/syn:10.100.25.14>10.100.18.12:445 2:b:udp_flood/pps:->2001:db8::53:53 "
+		 "4:b:port_scan/fin:192.0.2.7>10.100.18.12:-1");
+	check_bq(s, "sid", "9103", "3:b:host_sweep/icmp_echo:10.100.25.14>-:-1");
+	check_bq(s, "clause", "第6(6)",
+		 "1:b:port_scan/syn:10.100.25.14>10.100.18.12:445 2:b:udp_flood/pps:->2001:db8::53:53 "
+		 "3:b:host_sweep/icmp_echo:10.100.25.14>-:-1 4:b:port_scan/fin:192.0.2.7>10.100.18.12:-1");
+
+	/* counted by detector (empty for the rule alert), by address, by kind filter */
+	query_filter_init(&f);
+	check_count(s, &f, QUERY_KEY_DETECTOR, 0, "port_scan=2 =1 host_sweep=1 udp_flood=1");
+	check_count(s, &f, QUERY_KEY_SRC, 0, "10.100.25.14=2 =1 10.0.0.1=1 192.0.2.7=1");
+	check_count(s, &f, QUERY_KEY_DEST, 0, "10.100.18.12=2 =1 2001:db8::53=1 8.8.8.8=1");
+	check_count(s, &f, QUERY_KEY_SID, 0, "2001=1(検知ルール) 9101=1(振る舞い) 9102=1(振る舞い) "
+		    "9103=1(振る舞い) 9104=1(振る舞い)");
+	check_count(s, &f, QUERY_KEY_CLAUSE, 0, "第6(6)=4 第6(3)③=1");
+	CHECK(query_filter_option(&f, "kind", "behaviour", NOW, err, sizeof(err)) == 0, "kind");
+	check_count(s, &f, QUERY_KEY_DETECTOR, 0, "port_scan=2 host_sweep=1 udp_flood=1");
+	check_count(s, &f, QUERY_KEY_SEVERITY, 0, "3=4");
+	CHECK(query_filter_option(&f, "ip", "10.100.25.14", NOW, err, sizeof(err)) == 0, "ip");
+	check_count(s, &f, QUERY_KEY_DETECTOR, 0, "host_sweep=1 port_scan=1");
+	store_close(s);
+}
+
 /* A second struct store reads while the first one writes. */
 static void test_reader(const char *path, struct store *w)
 {
@@ -1018,6 +1151,7 @@ int main(void)
 		test_reader(path, s);
 		store_close(s);
 	}
+	test_behaviour(dir);
 	{
 		/* an empty store answers with nothing */
 		struct store *e;

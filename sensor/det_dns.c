@@ -1,0 +1,292 @@
+/*
+ * det_dns — DNS tunnelling and exfiltration (doc/detectors.md "DNS
+ * tunnelling"), sid 9131.
+ *
+ * A DNS tunnel (dnscat2, iodine, dns2tcp, ...) writes its data into the
+ * names it asks for, under one domain whose name server it runs, and reads
+ * the answers (often TXT, NULL, MX or CNAME).  So, per client and
+ * registrable domain (dnsmsg_base_domain: example.com, example.co.jp), over
+ * detect.dns.window:
+ *
+ *   suspicious   queries whose subdomain has a label of at least
+ *                detect.dns.label_length characters with an entropy of at
+ *                least detect.dns.entropy bits per character (encoded data;
+ *                ordinary names are words and short tokens) - at
+ *                detect.dns.suspicious_queries of them;
+ *   subdomains   distinct subdomains asked for: detect.dns.unique_subdomains;
+ *   volume       query and answer bytes: detect.dns.bytes.
+ *
+ * Each raises its own alert (kind), once per client and domain and episode.
+ * Every UDP packet from or to port 53 is parsed (dnsmsg.c, bounds-checked);
+ * TCP is left out (its messages can span segments).  The client is the
+ * sender of a query and the receiver of an answer, so a resolver that
+ * forwards a tunnel is reported too, as a client of the tunnel's server.
+ */
+#include "detect_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dnsmsg.h"
+
+#define DNS_SID 9131u
+#define DNS_CLAUSE "第6(6)"
+#define DNS_THREAT "malware"
+#define DNS_DOMAIN_MAX 96          /* longer registrable domains are cut in the alert */
+
+enum dns_kind { DNS_SUSPICIOUS, DNS_SUBDOMAINS, DNS_VOLUME, DNS_NKINDS };
+
+static const char *const dns_kind_names[DNS_NKINDS] = {
+	"suspicious_names", "unique_subdomains", "volume"
+};
+
+struct dns_key {
+	struct det_addr client;
+	uint64_t domain_hash;
+};
+
+struct dns_entry {
+	struct dwin suspicious, bytes;
+	struct dcount subdomains;
+	uint64_t since_us[DNS_NKINDS], alerted_us[DNS_NKINDS];
+	uint64_t queries, answers, txt_null;
+	bool client_in, server_in;
+	uint8_t server[16];
+	uint8_t nsample;
+	char domain[DNS_DOMAIN_MAX + 1];
+	char sample[2][72];             /* first suspicious names, cut */
+};
+
+struct det_dns {
+	struct detect *d;
+	const struct detect_config *cfg;
+	struct dtab *domains;
+	uint64_t now_us;
+	uint64_t alerts, parsed, unparsed;
+};
+
+static void dns_alert(struct det_dns *s, const struct dns_key *k, struct dns_entry *e,
+		      enum dns_kind kind, double value, double threshold, const char *unit)
+{
+	char client[48], detail[320];
+	struct det_alert a;
+
+	memset(&a, 0, sizeof(a));
+	det_addr_text(client, sizeof(client), k->client.ipv, k->client.a);
+	snprintf(detail, sizeof(detail),
+		 "%s: %llu queries under %s in %.0f s (%.0f %s; %llu TXT/NULL answers)",
+		 client, (unsigned long long)e->queries, e->domain,
+		 (double)(s->now_us - e->since_us[kind]) / 1e6, value, unit,
+		 (unsigned long long)e->txt_null);
+	for (unsigned i = 0; i < e->nsample; i++)
+		a.sample[i] = e->sample[i];
+	a.nsample = e->nsample;
+	a.sid = DNS_SID;
+	a.severity = 2;
+	a.msg = "DNSトンネリングの疑い";
+	a.msg_en = "Possible DNS tunnel";
+	a.threat = DNS_THREAT;
+	a.clause = DNS_CLAUSE;
+	a.detector = "dns_tunnel";
+	a.kind = dns_kind_names[kind];
+	a.proto = 17;
+	a.ipv = k->client.ipv;
+	a.src = k->client.a;
+	a.dst = e->server;
+	a.direction = detect_direction(e->client_in, e->server_in);
+	a.dport = 53;
+	a.ts_us = s->now_us;
+	a.since_us = e->since_us[kind];
+	a.window_s = s->cfg->dns_window_s;
+	a.value = value;
+	a.threshold = threshold;
+	a.unit = unit;
+	a.count = e->queries;
+	a.domain = e->domain;
+	a.period_s = a.jitter = -1;
+	a.detail = detail;
+	a.key = k;
+	a.key_len = sizeof(*k);
+	if (detect_emit(s->d, &a) == 0)
+		s->alerts++;
+}
+
+/* Start or restart an episode of kind k; false when it is alerted already. */
+static bool dns_episode(struct det_dns *s, struct dns_entry *e, enum dns_kind k)
+{
+	uint64_t now = s->now_us;
+
+	if (e->alerted_us[k] && now >= e->alerted_us[k] + s->cfg->realert_s * 1000000u)
+		e->alerted_us[k] = 0, e->since_us[k] = 0;
+	if (!e->since_us[k])
+		e->since_us[k] = now;
+	return !e->alerted_us[k];
+}
+
+static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_entry *e)
+{
+	uint64_t win = s->cfg->dns_window_s * 1000000u, now = s->now_us, n;
+	double sub;
+
+	if (!e->alerted_us[DNS_SUSPICIOUS] &&
+	    (n = dwin_sum(&e->suspicious, now, win)) >= s->cfg->dns_long_queries) {
+		e->alerted_us[DNS_SUSPICIOUS] = now;
+		dns_alert(s, k, e, DNS_SUSPICIOUS, (double)n, (double)s->cfg->dns_long_queries,
+			  "queries");
+	}
+	if (!e->alerted_us[DNS_SUBDOMAINS] &&
+	    (sub = dcount_estimate(&e->subdomains, now, win)) >= (double)s->cfg->dns_subdomains) {
+		e->alerted_us[DNS_SUBDOMAINS] = now;
+		dns_alert(s, k, e, DNS_SUBDOMAINS, (double)(uint64_t)(sub + 0.5),
+			  (double)s->cfg->dns_subdomains, "subdomains");
+	}
+	if (!e->alerted_us[DNS_VOLUME] &&
+	    (n = dwin_sum(&e->bytes, now, win)) >= s->cfg->dns_bytes) {
+		e->alerted_us[DNS_VOLUME] = now;
+		dns_alert(s, k, e, DNS_VOLUME, (double)n, (double)s->cfg->dns_bytes, "bytes");
+	}
+}
+
+static void det_dns_packet(void *state, const struct det_pkt *p)
+{
+	struct det_dns *s = state;
+	uint64_t win = s->cfg->dns_window_s * 1000000u;
+	struct dnsmsg m;
+	struct dnsmsg_name_score sc;
+	struct dns_entry *e;
+	struct dns_key k;
+	const uint8_t *client, *server;
+	size_t base;
+	bool client_in, server_in;
+	int created;
+
+	if (p->proto != 17 || p->fragment || !p->payload || (p->sport != 53 && p->dport != 53))
+		return;
+	s->now_us = p->ts_us;
+	if (dnsmsg_parse(p->payload, p->payload_len, &m) != DNSMSG_OK || m.qname_len == 0) {
+		s->unparsed++;
+		return;
+	}
+	s->parsed++;
+	if (m.qr != (p->sport == 53 ? 1 : 0))
+		return;                      /* neither a query to 53 nor an answer from it */
+	client = m.qr ? p->dst : p->src;
+	server = m.qr ? p->src : p->dst;
+	client_in = m.qr ? p->dst_in : p->src_in;
+	server_in = m.qr ? p->src_in : p->dst_in;
+	if (det_addr_is_special(p->ipv, client) || det_addr_is_special(p->ipv, server))
+		return;                      /* mDNS and the like */
+	base = dnsmsg_base_domain(m.qname, m.qname_len);
+	memset(&k, 0, sizeof(k));
+	det_addr_set(&k.client, p->ipv, client);
+	k.domain_hash = dsketch_hash(m.qname + base, m.qname_len - base, 0x646f6d61696eULL);
+	if (m.qr) {
+		/* answers only add to what their queries began */
+		if (!(e = dtab_get(s->domains, &k)))
+			return;
+		dtab_touch(s->domains, e, p->ts_us);
+		e->answers++;
+		if (m.answer_txt || m.answer_null)
+			e->txt_null++;
+		dwin_add(&e->bytes, p->ip_len, p->ts_us, win);
+		if (dns_episode(s, e, DNS_VOLUME))
+			dns_check(s, &k, e);
+		return;
+	}
+	e = dtab_put(s->domains, &k, p->ts_us, &created);
+	if (created) {
+		size_t n = m.qname_len - base;
+
+		if (n > DNS_DOMAIN_MAX)
+			n = DNS_DOMAIN_MAX;
+		memcpy(e->domain, m.qname + base, n);
+		e->domain[n] = '\0';
+		e->client_in = client_in;
+		e->server_in = server_in;
+		memcpy(e->server, server, 16);
+	}
+	e->queries++;
+	dwin_add(&e->bytes, p->ip_len, p->ts_us, win);
+	for (unsigned kk = 0; kk < DNS_NKINDS; kk++)
+		dns_episode(s, e, (enum dns_kind)kk);
+	if (base > 0) {
+		dnsmsg_name_score(m.qname, m.qname_len, &sc);
+		dcount_add(&e->subdomains, dsketch_hash(m.qname, base, 0x737562ULL), p->ts_us, win);
+		if (sc.longest_label >= s->cfg->dns_label_len &&
+		    sc.entropy * 1e6 >= (double)s->cfg->dns_entropy_ppm) {
+			dwin_add(&e->suspicious, 1, p->ts_us, win);
+			if (e->nsample < 2)
+				snprintf(e->sample[e->nsample++], sizeof(e->sample[0]), "%.71s", m.qname);
+		}
+	}
+	dns_check(s, &k, e);
+}
+
+static void det_dns_tick(void *state, uint64_t now_us)
+{
+	struct det_dns *s = state;
+	uint64_t win = s->cfg->dns_window_s * 1000000u;
+
+	s->now_us = now_us;
+	if (now_us > win)
+		dtab_expire(s->domains, now_us - win, 0);
+}
+
+static void det_dns_flush(void *state)
+{
+	struct det_dns *s = state;
+
+	dtab_clear(s->domains);
+	s->now_us = 0;
+}
+
+static void det_dns_counters(void *state, struct det_counters *out)
+{
+	struct det_dns *s = state;
+
+	out->alerts = s->alerts;
+	det_counters_add(out, s->domains);
+}
+
+static void det_dns_destroy(void *state)
+{
+	struct det_dns *s = state;
+
+	if (!s)
+		return;
+	dtab_free(s->domains);
+	free(s);
+}
+
+static void *det_dns_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
+{
+	struct det_dns *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		goto oom;
+	s->d = d;
+	s->cfg = detect_cfg(d);
+	s->domains = dtab_new(sizeof(struct dns_key), sizeof(struct dns_entry),
+			      dtab_entries_for(sizeof(struct dns_key), sizeof(struct dns_entry), mem),
+			      NULL, NULL);
+	if (!s->domains)
+		goto oom;
+	return s;
+oom:
+	det_dns_destroy(s);
+	snprintf(err, errlen, "detectors: out of memory (DNS table)");
+	return NULL;
+}
+
+const struct det_ops det_dns_ops = {
+	.name = "dns",
+	.create = det_dns_create,
+	.destroy = det_dns_destroy,
+	.packet = det_dns_packet,
+	.tick = det_dns_tick,
+	.end = NULL,
+	.flush = det_dns_flush,
+	.counters = det_dns_counters,
+	.mem_weight = 2,
+};

@@ -1,0 +1,510 @@
+/*
+ * det_flood — denial of service (doc/detectors.md "Floods"): SYN, UDP and
+ * ICMP floods against one destination (sids 9111, 9112, 9113) and
+ * reflection/amplification (sid 9114).
+ *
+ * Floods: per destination, packets over detect.flood.window are counted by
+ * kind (TCP SYN without ACK; UDP datagrams and their later fragments; ICMP)
+ * with the number of distinct sources.  An average rate at or over the
+ * kind's threshold raises the alert.  Spoofed random sources cost one entry
+ * per destination, not per source: the table is keyed by the victim.
+ *
+ * Amplification: a service that answers a small UDP request with a large
+ * answer (DNS, NTP, SSDP, memcached, CLDAP, chargen, ...) lets an attacker
+ * who spoofs the victim's address flood the victim with answers.  Per
+ * victim and service, request bytes (victim -> service port) and answer
+ * bytes (service port -> victim) are summed over detect.amplification.window.
+ * Large answers come fragmented: a later fragment has no ports, so it is
+ * counted for the service last seen between the same two addresses.  The
+ * alert needs answers at least detect.amplification.ratio times the
+ * requests and at least detect.amplification.bytes, or, for the old "small
+ * services" that nobody uses any more (echo, daytime, qotd, chargen, time),
+ * detect.amplification.legacy_bytes.  A datagram between two of those small
+ * services (echo <-> chargen) is the classic UDP loop: alerted at once.
+ */
+#include "detect_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FLOOD_SID_SYN  9111u
+#define FLOOD_SID_UDP  9112u
+#define FLOOD_SID_ICMP 9113u
+#define FLOOD_SID_AMP  9114u
+#define FLOOD_CLAUSE "第6(6)"
+#define FLOOD_THREAT "dos"
+#define FLOOD_CHECK_EVERY 16u       /* rates are looked at every 16th packet */
+
+enum flood_kind { FLOOD_SYN, FLOOD_UDP, FLOOD_ICMP, FLOOD_NKINDS };
+
+static const struct {
+	const char *name, *msg, *msg_en;
+	uint32_t sid;
+	uint8_t proto;
+} flood_kinds[FLOOD_NKINDS] = {
+	{ "syn_flood", "SYNフラッド攻撃を検知", "SYN flood", FLOOD_SID_SYN, 6 },
+	{ "udp_flood", "UDPフラッド攻撃を検知", "UDP flood", FLOOD_SID_UDP, 17 },
+	{ "icmp_flood", "ICMPフラッド攻撃を検知", "ICMP flood", FLOOD_SID_ICMP, 1 },
+};
+
+struct flood_victim {
+	struct dwin pkts[FLOOD_NKINDS];
+	struct dcount sources;                /* all kinds */
+	uint64_t since_us[FLOOD_NKINDS], alerted_us[FLOOD_NKINDS];
+	uint64_t total[FLOOD_NKINDS];         /* packets this episode */
+	uint32_t tick[FLOOD_NKINDS];          /* packets since the last rate check */
+	uint8_t first_src[16];
+	bool dst_in, src_in;                  /* of the first packet */
+	bool one_src;                         /* every packet so far from first_src */
+};
+
+/* Amplification services, by UDP port. */
+static const struct {
+	uint16_t port;
+	bool legacy;
+	const char *name;
+} flood_amp_ports[] = {
+	{ 7, true, "echo" }, { 13, true, "daytime" }, { 17, true, "qotd" },
+	{ 19, true, "chargen" }, { 37, true, "time" },
+	{ 53, false, "dns" }, { 111, false, "portmap" }, { 123, false, "ntp" },
+	{ 137, false, "netbios" }, { 161, false, "snmp" }, { 389, false, "cldap" },
+	{ 520, false, "rip" }, { 1900, false, "ssdp" }, { 3283, false, "ard" },
+	{ 3702, false, "ws_discovery" }, { 5353, false, "mdns" }, { 10001, false, "ubiquiti" },
+	{ 11211, false, "memcached" },
+};
+#define FLOOD_NAMP (sizeof(flood_amp_ports) / sizeof(flood_amp_ports[0]))
+
+struct flood_akey {                   /* victim and service port */
+	uint8_t ipv, pad;
+	uint16_t port;
+	uint8_t victim[16];
+};
+
+struct flood_amp {
+	struct dwin req, resp;
+	struct dcount reflectors;
+	uint64_t since_us, alerted_us;
+	uint64_t resp_pkts;
+	uint8_t first_reflector[16];
+	bool one_reflector, victim_in, reflector_in;
+};
+
+struct flood_pkey {                   /* reflector and victim: the last service port */
+	uint8_t ipv, pad;
+	uint16_t port;
+	uint8_t a[16], b[16];
+};
+
+struct flood_pair {
+	uint16_t port;
+};
+
+struct det_flood {
+	struct detect *d;
+	const struct detect_config *cfg;
+	struct dtab *victims, *amps, *pairs;
+	uint64_t now_us;
+	uint64_t alerts;
+};
+
+static int flood_amp_index(uint16_t port)
+{
+	for (unsigned i = 0; i < FLOOD_NAMP; i++)
+		if (flood_amp_ports[i].port == port)
+			return (int)i;
+	return -1;
+}
+
+static uint64_t flood_rate_limit(const struct det_flood *s, enum flood_kind k)
+{
+	return k == FLOOD_SYN ? s->cfg->flood_syn_rate :
+	       k == FLOOD_UDP ? s->cfg->flood_udp_rate : s->cfg->flood_icmp_rate;
+}
+
+static void flood_alert(struct det_flood *s, const struct det_addr *key, struct flood_victim *v,
+			enum flood_kind k, double rate, double sources)
+{
+	char dst[48], src[48], detail[256];
+	struct det_alert a;
+
+	memset(&a, 0, sizeof(a));
+	det_addr_text(dst, sizeof(dst), key->ipv, key->a);
+	det_addr_text(src, sizeof(src), key->ipv, v->first_src);
+	if (v->one_src)
+		snprintf(detail, sizeof(detail), "%.0f packets/s to %s from %s over %llu s",
+			 rate, dst, src, (unsigned long long)s->cfg->flood_window_s);
+	else
+		snprintf(detail, sizeof(detail),
+			 "%.0f packets/s to %s from %s %.0f sources over %llu s", rate, dst,
+			 sources >= DCOUNT_SATURATED ? "at least" : "about", sources,
+			 (unsigned long long)s->cfg->flood_window_s);
+	a.sid = flood_kinds[k].sid;
+	a.severity = 2;
+	a.msg = flood_kinds[k].msg;
+	a.msg_en = flood_kinds[k].msg_en;
+	a.threat = FLOOD_THREAT;
+	a.clause = FLOOD_CLAUSE;
+	a.detector = flood_kinds[k].name;
+	a.kind = v->one_src ? "single_source" : "many_sources";
+	a.proto = key->ipv == 6 && k == FLOOD_ICMP ? 58 : flood_kinds[k].proto;
+	a.ipv = key->ipv;
+	a.src = v->one_src ? v->first_src : NULL;
+	a.dst = key->a;
+	a.direction = detect_direction(v->src_in, v->dst_in);
+	a.dport = -1;
+	a.ts_us = s->now_us;
+	a.since_us = v->since_us[k];
+	a.window_s = s->cfg->flood_window_s;
+	a.value = rate;
+	a.threshold = (double)flood_rate_limit(s, k);
+	a.unit = "packets_per_second";
+	a.count = v->total[k];
+	a.period_s = a.jitter = -1;
+	a.detail = detail;
+	a.key = key;
+	a.key_len = sizeof(*key);
+	if (detect_emit(s->d, &a) == 0)
+		s->alerts++;
+}
+
+static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood_kind k)
+{
+	uint64_t win = s->cfg->flood_window_s * 1000000u, now = p->ts_us;
+	struct flood_victim *v;
+	struct det_addr key;
+	int created;
+
+	det_addr_set(&key, p->ipv, p->dst);
+	v = dtab_put(s->victims, &key, now, &created);
+	if (created) {
+		memcpy(v->first_src, p->src, 16);
+		v->one_src = true;
+		v->src_in = p->src_in;
+		v->dst_in = p->dst_in;
+	} else if (v->one_src && memcmp(v->first_src, p->src, 16) != 0) {
+		v->one_src = false;
+	}
+	if (v->alerted_us[k] && now >= v->alerted_us[k] + s->cfg->realert_s * 1000000u)
+		v->alerted_us[k] = 0, v->since_us[k] = 0, v->total[k] = 0;
+	if (!v->since_us[k])
+		v->since_us[k] = now;
+	v->total[k]++;
+	dwin_add(&v->pkts[k], 1, now, win);
+	dcount_add(&v->sources, dsketch_hash(p->src, 16, 0x73726373ULL), now, win);
+	if (++v->tick[k] < FLOOD_CHECK_EVERY || v->alerted_us[k])
+		return;
+	v->tick[k] = 0;
+	{
+		double rate = (double)dwin_sum(&v->pkts[k], now, win) / (double)s->cfg->flood_window_s;
+
+		if (rate >= (double)flood_rate_limit(s, k)) {
+			v->alerted_us[k] = now;
+			s->now_us = now;
+			flood_alert(s, &key, v, k, rate, dcount_estimate(&v->sources, now, win));
+		}
+	}
+}
+
+static void flood_amp_alert(struct det_flood *s, const struct flood_akey *k, struct flood_amp *m,
+			    uint64_t req, uint64_t resp, double threshold, const char *kind)
+{
+	char victim[48], refl[48], detail[256];
+	struct det_alert a;
+	uint64_t win = s->cfg->amp_window_s * 1000000u;
+
+	memset(&a, 0, sizeof(a));
+	det_addr_text(victim, sizeof(victim), k->ipv, k->victim);
+	det_addr_text(refl, sizeof(refl), k->ipv, m->first_reflector);
+	if (m->one_reflector)
+		snprintf(detail, sizeof(detail),
+			 "%s (%s, udp/%u) sent %llu bytes to %s for %llu bytes of requests",
+			 refl, kind, (unsigned)k->port, (unsigned long long)resp, victim,
+			 (unsigned long long)req);
+	else
+		snprintf(detail, sizeof(detail),
+			 "about %.0f %s servers (udp/%u) sent %llu bytes to %s for %llu bytes of requests",
+			 dcount_estimate(&m->reflectors, s->now_us, win), kind, (unsigned)k->port,
+			 (unsigned long long)resp, victim, (unsigned long long)req);
+	a.sid = FLOOD_SID_AMP;
+	a.severity = 2;
+	a.msg = "UDPリフレクション（増幅）攻撃を検知";
+	a.msg_en = "UDP reflection/amplification";
+	a.threat = FLOOD_THREAT;
+	a.clause = FLOOD_CLAUSE;
+	a.detector = "amplification";
+	a.kind = kind;
+	a.proto = 17;
+	a.ipv = k->ipv;
+	a.src = m->one_reflector ? m->first_reflector : NULL;
+	a.dst = k->victim;
+	a.direction = detect_direction(m->reflector_in, m->victim_in);
+	a.dport = -1;
+	a.ts_us = s->now_us;
+	a.since_us = m->since_us;
+	a.window_s = s->cfg->amp_window_s;
+	a.value = (double)resp;
+	a.threshold = threshold;
+	a.unit = "bytes";
+	a.count = m->resp_pkts;
+	a.period_s = a.jitter = -1;
+	a.detail = detail;
+	a.key = k;
+	a.key_len = sizeof(*k);
+	if (detect_emit(s->d, &a) == 0)
+		s->alerts++;
+}
+
+/* Bytes of a request (victim -> reflector) or an answer (reflector -> victim). */
+static void flood_amp_count(struct det_flood *s, const struct det_pkt *p, int ai, bool answer)
+{
+	uint64_t win = s->cfg->amp_window_s * 1000000u, now = p->ts_us, req, resp;
+	const uint8_t *victim = answer ? p->dst : p->src, *refl = answer ? p->src : p->dst;
+	struct flood_akey k;
+	struct flood_pkey pk;
+	struct flood_amp *m;
+	struct flood_pair *pr;
+	double need, ratio = (double)s->cfg->amp_ratio;
+	int created;
+
+	memset(&k, 0, sizeof(k));
+	k.ipv = p->ipv;
+	k.port = flood_amp_ports[ai].port;
+	memcpy(k.victim, victim, 16);
+	m = dtab_put(s->amps, &k, now, &created);
+	if (created) {
+		memcpy(m->first_reflector, refl, 16);
+		m->one_reflector = true;
+		m->victim_in = answer ? p->dst_in : p->src_in;
+		m->reflector_in = answer ? p->src_in : p->dst_in;
+	} else if (m->one_reflector && memcmp(m->first_reflector, refl, 16) != 0) {
+		m->one_reflector = false;
+	}
+	if (m->alerted_us && now >= m->alerted_us + s->cfg->realert_s * 1000000u)
+		m->alerted_us = 0, m->since_us = 0, m->resp_pkts = 0;
+	if (!m->since_us)
+		m->since_us = now;
+	dcount_add(&m->reflectors, dsketch_hash(refl, 16, 0x7265666cULL), now, win);
+	if (answer) {
+		dwin_add(&m->resp, p->ip_len, now, win);
+		m->resp_pkts++;
+	} else {
+		dwin_add(&m->req, p->ip_len, now, win);
+	}
+	/* where later fragments between these two go */
+	memset(&pk, 0, sizeof(pk));
+	pk.ipv = p->ipv;
+	memcpy(pk.a, refl, 16);
+	memcpy(pk.b, victim, 16);
+	pr = dtab_put(s->pairs, &pk, now, &created);
+	pr->port = k.port;
+	if (!answer || m->alerted_us)
+		return;
+	req = dwin_sum(&m->req, now, win);
+	resp = dwin_sum(&m->resp, now, win);
+	need = flood_amp_ports[ai].legacy ? (double)s->cfg->amp_legacy_bytes : (double)s->cfg->amp_bytes;
+	if ((double)resp >= need && (double)resp >= ratio * (double)req) {
+		m->alerted_us = now;
+		s->now_us = now;
+		flood_amp_alert(s, &k, m, req, resp, need, flood_amp_ports[ai].name);
+	}
+}
+
+/* A later UDP fragment from a reflector: an answer of the last service seen. */
+static void flood_amp_fragment(struct det_flood *s, const struct det_pkt *p)
+{
+	struct flood_pkey pk;
+	struct flood_pair *pr;
+	struct det_pkt q;
+	int ai;
+
+	memset(&pk, 0, sizeof(pk));
+	pk.ipv = p->ipv;
+	memcpy(pk.a, p->src, 16);
+	memcpy(pk.b, p->dst, 16);
+	pr = dtab_get(s->pairs, &pk);
+	if (!pr || (ai = flood_amp_index(pr->port)) < 0)
+		return;
+	q = *p;
+	q.sport = pr->port;
+	flood_amp_count(s, &q, ai, true);
+}
+
+static void flood_loop_alert(struct det_flood *s, const struct det_pkt *p)
+{
+	char src[48], dst[48], detail[256];
+	struct flood_akey k;
+	struct flood_amp *m;
+	struct det_alert a;
+	int created, si = flood_amp_index(p->sport), di = flood_amp_index(p->dport);
+
+	/* one alert per target and port pair: the loop's state is an amp entry */
+	memset(&k, 0, sizeof(k));
+	k.ipv = p->ipv;
+	k.pad = 1;                    /* apart from the amplification entries */
+	k.port = (uint16_t)(p->sport * 64u + p->dport);
+	memcpy(k.victim, p->dst, 16);
+	m = dtab_put(s->amps, &k, p->ts_us, &created);
+	if (m->alerted_us && p->ts_us < m->alerted_us + s->cfg->realert_s * 1000000u)
+		return;
+	m->alerted_us = m->since_us = p->ts_us;
+	memset(&a, 0, sizeof(a));
+	det_addr_text(src, sizeof(src), p->ipv, p->src);
+	det_addr_text(dst, sizeof(dst), p->ipv, p->dst);
+	snprintf(detail, sizeof(detail), "UDP from %s port %u (%s) to %s port %u (%s): "
+		 "two small services answer each other forever", src, (unsigned)p->sport,
+		 flood_amp_ports[si].name, dst, (unsigned)p->dport, flood_amp_ports[di].name);
+	a.sid = FLOOD_SID_AMP;
+	a.severity = 2;
+	a.msg = "UDPループ攻撃（echo/chargen等）を検知";
+	a.msg_en = "UDP service loop (echo/chargen)";
+	a.threat = FLOOD_THREAT;
+	a.clause = FLOOD_CLAUSE;
+	a.detector = "amplification";
+	a.kind = "loop";
+	a.proto = 17;
+	a.ipv = p->ipv;
+	a.src = p->src;
+	a.dst = p->dst;
+	a.direction = detect_direction(p->src_in, p->dst_in);
+	a.dport = p->dport;
+	a.ts_us = p->ts_us;
+	a.since_us = p->ts_us;
+	a.window_s = 0;
+	a.value = 1;
+	a.threshold = 1;
+	a.unit = "packets";
+	a.count = 1;
+	a.period_s = a.jitter = -1;
+	a.detail = detail;
+	a.key = &k;
+	a.key_len = sizeof(k);
+	if (detect_emit(s->d, &a) == 0)
+		s->alerts++;
+}
+
+static void det_flood_packet(void *state, const struct det_pkt *p)
+{
+	struct det_flood *s = state;
+
+	s->now_us = p->ts_us;
+	if (det_addr_is_special(p->ipv, p->dst))
+		return;
+	switch (p->proto) {
+	case 6:
+		if ((p->flags & (DET_SYN | DET_ACK)) == DET_SYN && !p->fragment)
+			flood_count(s, p, FLOOD_SYN);
+		break;
+	case 17: {
+		int si, di;
+
+		flood_count(s, p, FLOOD_UDP);
+		if (p->fragment) {
+			flood_amp_fragment(s, p);
+			break;
+		}
+		si = flood_amp_index(p->sport);
+		di = flood_amp_index(p->dport);
+		if (si >= 0 && di >= 0 && flood_amp_ports[si].legacy && flood_amp_ports[di].legacy)
+			flood_loop_alert(s, p);
+		else if (si >= 0 && p->dport != p->sport)
+			flood_amp_count(s, p, si, true);
+		else if (di >= 0 && p->dport != p->sport)
+			flood_amp_count(s, p, di, false);
+		break;
+	}
+	case 1:
+	case 58:
+		/* ICMPv6 neighbour discovery and the like are not floods */
+		if (p->proto == 58 && p->icmp_type >= 133 && p->icmp_type <= 137)
+			break;
+		flood_count(s, p, FLOOD_ICMP);
+		break;
+	default:
+		break;
+	}
+}
+
+static void det_flood_tick(void *state, uint64_t now_us)
+{
+	struct det_flood *s = state;
+	uint64_t fw = s->cfg->flood_window_s * 1000000u, aw = s->cfg->amp_window_s * 1000000u;
+
+	s->now_us = now_us;
+	if (now_us > fw)
+		dtab_expire(s->victims, now_us - fw, 0);
+	if (now_us > aw) {
+		dtab_expire(s->amps, now_us - aw, 0);
+		dtab_expire(s->pairs, now_us - aw, 0);
+	}
+}
+
+static void det_flood_flush(void *state)
+{
+	struct det_flood *s = state;
+
+	dtab_clear(s->victims);
+	dtab_clear(s->amps);
+	dtab_clear(s->pairs);
+	s->now_us = 0;
+}
+
+static void det_flood_counters(void *state, struct det_counters *out)
+{
+	struct det_flood *s = state;
+
+	out->alerts = s->alerts;
+	det_counters_add(out, s->victims);
+	det_counters_add(out, s->amps);
+	det_counters_add(out, s->pairs);
+}
+
+static void det_flood_destroy(void *state)
+{
+	struct det_flood *s = state;
+
+	if (!s)
+		return;
+	dtab_free(s->victims);
+	dtab_free(s->amps);
+	dtab_free(s->pairs);
+	free(s);
+}
+
+static void *det_flood_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
+{
+	struct det_flood *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		goto oom;
+	s->d = d;
+	s->cfg = detect_cfg(d);
+	s->victims = dtab_new(sizeof(struct det_addr), sizeof(struct flood_victim),
+			      dtab_entries_for(sizeof(struct det_addr), sizeof(struct flood_victim),
+					       mem / 2), NULL, NULL);
+	s->amps = dtab_new(sizeof(struct flood_akey), sizeof(struct flood_amp),
+			   dtab_entries_for(sizeof(struct flood_akey), sizeof(struct flood_amp),
+					    mem * 3 / 8), NULL, NULL);
+	s->pairs = dtab_new(sizeof(struct flood_pkey), sizeof(struct flood_pair),
+			    dtab_entries_for(sizeof(struct flood_pkey), sizeof(struct flood_pair),
+					     mem / 8), NULL, NULL);
+	if (!s->victims || !s->amps || !s->pairs)
+		goto oom;
+	return s;
+oom:
+	det_flood_destroy(s);
+	snprintf(err, errlen, "detectors: out of memory (flood tables)");
+	return NULL;
+}
+
+const struct det_ops det_flood_ops = {
+	.name = "flood",
+	.create = det_flood_create,
+	.destroy = det_flood_destroy,
+	.packet = det_flood_packet,
+	.tick = det_flood_tick,
+	.end = NULL,
+	.flush = det_flood_flush,
+	.counters = det_flood_counters,
+	.mem_weight = 3,
+};

@@ -1,0 +1,417 @@
+/*
+ * det_transfer — large outbound transfers (doc/detectors.md "Large
+ * transfers"), sid 9141 (one outside host) and 9142 (all outside hosts).
+ *
+ * Data theft ends with the data leaving the site.  Whatever the protocol
+ * (HTTPS upload, a cloud drive, scp, a tunnel), that shows as many bytes
+ * sent by one inside host to the outside within a while, which is counted
+ * here: the IP total length of every packet from an inside host to an
+ * outside one (broadcast and multicast left out), IP fragments included,
+ * in a dwin over detect.transfer.window, per pair (source, destination)
+ * and per source.  A pair at detect.transfer.pair_bytes, or a source at
+ * detect.transfer.host_bytes (spread over many destinations, as a tool
+ * uploading to several servers or through changing CDN addresses would),
+ * raises the alert; the same key raises again at most every
+ * detect.realert.  The host alert names up to XFER_TOP destinations with
+ * the largest totals (as they were at their last update, within the
+ * window).
+ *
+ * This sees every outbound packet, so the per-packet work is a hash and a
+ * compare: bytes are added up in a small direct-mapped cache of pairs and
+ * go into the two tables (one lookup each) only when the pair's slot is
+ * wanted by another pair, or on the next tick (about a second), or at the
+ * end of the input.  A bulk transfer hits its slot again and again; the
+ * tables see it about once a second.  An alert is therefore raised up to
+ * a tick after the packet that crossed the threshold, stamped with the
+ * time it is raised (ticks follow packet time, so replays stay
+ * deterministic).  The cache (XFER_CACHE_MAX slots, fewer when the memory
+ * share is small) counts in the detector's memory.  Entries idle for a
+ * window expire.
+ */
+#include "detect_impl.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define XFER_SID_PAIR 9141u
+#define XFER_SID_HOST 9142u
+#define XFER_TOP 4
+#define XFER_CACHE_MAX 4096u        /* slots (56 bytes each), a power of two */
+
+struct xfer_pkey {                 /* source and destination: 36 bytes */
+	uint8_t ipv;
+	uint8_t pad[3];
+	uint8_t src[16], dst[16];
+};
+
+struct xfer_pair {
+	struct dwin bytes;
+	uint64_t since_us, alerted_us;
+	uint64_t packets;               /* in this episode */
+};
+
+struct xfer_top {
+	uint8_t dst[16];
+	uint64_t bytes;                 /* the pair's window sum at at_us */
+	uint64_t at_us;
+};
+
+struct xfer_host {
+	struct dwin bytes;
+	uint64_t since_us, alerted_us;
+	uint64_t packets;
+	struct xfer_top top[XFER_TOP];
+};
+
+struct xfer_slot {                 /* bytes not yet in the tables */
+	struct xfer_pkey k;
+	uint32_t packets;               /* 0: slot free */
+	uint64_t bytes;
+	uint64_t first_us;
+};
+
+struct det_transfer {
+	struct detect *d;
+	const struct detect_config *cfg;
+	struct dtab *pairs, *hosts;
+	struct xfer_slot *cache;
+	uint32_t cache_mask;
+	uint64_t now_us;
+	uint64_t alerts;
+};
+
+static uint64_t xfer_window_us(const struct det_transfer *s)
+{
+	return s->cfg->xfer_window_s * 1000000u;
+}
+
+static uint64_t xfer_rotl(uint64_t x, unsigned r)
+{
+	return (x << r) | (x >> (64 - r));
+}
+
+static uint32_t xfer_slot_of(const struct det_transfer *s, const uint8_t *src, const uint8_t *dst)
+{
+	uint64_t a, b, c, e, h;
+
+	memcpy(&a, src, 8);
+	memcpy(&b, src + 8, 8);
+	memcpy(&c, dst, 8);
+	memcpy(&e, dst + 8, 8);
+	h = (a ^ xfer_rotl(b, 21)) * 0x9e3779b97f4a7c15ULL ^ (c ^ xfer_rotl(e, 43));
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 32;
+	return (uint32_t)h & s->cache_mask;
+}
+
+/* A new episode: after detect.realert, or when the window was empty. */
+static void xfer_episode(const struct det_transfer *s, uint64_t *since_us, uint64_t *alerted_us,
+			 uint64_t *packets, uint64_t window_sum, uint64_t start_us, uint64_t now_us)
+{
+	if (*alerted_us && now_us >= *alerted_us + s->cfg->realert_s * 1000000u)
+		*alerted_us = 0, *since_us = 0;
+	if (!*alerted_us && window_sum == 0)
+		*since_us = 0;
+	if (!*since_us) {
+		*since_us = start_us;
+		*packets = 0;
+	}
+}
+
+static void xfer_alert_pair(struct det_transfer *s, const struct xfer_pkey *k,
+			    const struct xfer_pair *v, uint64_t sum)
+{
+	char src[48], dst[48], detail[256];
+	struct det_alert a;
+
+	memset(&a, 0, sizeof(a));
+	det_addr_text(src, sizeof(src), k->ipv, k->src);
+	det_addr_text(dst, sizeof(dst), k->ipv, k->dst);
+	snprintf(detail, sizeof(detail), "%s sent %.1f MB to %s in %.0f s (%llu packets)", src,
+		 (double)sum / 1e6, dst, (double)(s->now_us - v->since_us) / 1e6,
+		 (unsigned long long)v->packets);
+	a.sid = XFER_SID_PAIR;
+	a.severity = 3;
+	a.msg = "外部ホストへの大量データ送信を検知";
+	a.msg_en = "Large outbound transfer to one host";
+	a.threat = "insider";
+	a.clause = "第6(3)③";
+	a.detector = "large_transfer";
+	a.kind = "pair";
+	a.ipv = k->ipv;
+	a.src = k->src;
+	a.dst = k->dst;
+	a.direction = detect_direction(true, false);
+	a.dport = -1;
+	a.ts_us = s->now_us;
+	a.since_us = v->since_us;
+	a.window_s = s->cfg->xfer_window_s;
+	a.value = (double)sum;
+	a.threshold = (double)s->cfg->xfer_pair_bytes;
+	a.unit = "bytes";
+	a.count = v->packets;
+	a.period_s = a.jitter = -1;
+	a.detail = detail;
+	a.key = k;
+	a.key_len = sizeof(*k);
+	if (detect_emit(s->d, &a) == 0)
+		s->alerts++;
+}
+
+static void xfer_alert_host(struct det_transfer *s, const struct det_addr *k,
+			    const struct xfer_host *v, uint64_t sum)
+{
+	char src[48], top[XFER_TOP][48], detail[320];
+	unsigned order[XFER_TOP], n = 0;
+	uint64_t win = xfer_window_us(s);
+	struct det_alert a;
+
+	memset(&a, 0, sizeof(a));
+	/* the destinations updated within the window, largest first */
+	for (unsigned i = 0; i < XFER_TOP; i++) {
+		unsigned j = n;
+
+		if (!v->top[i].bytes || v->top[i].at_us + win <= s->now_us)
+			continue;
+		while (j > 0 && v->top[order[j - 1]].bytes < v->top[i].bytes) {
+			order[j] = order[j - 1];
+			j--;
+		}
+		order[j] = i;
+		n++;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		det_addr_text(top[i], sizeof(top[i]), k->ipv, v->top[order[i]].dst);
+		a.sample[i] = top[i];
+	}
+	a.nsample = n;
+	det_addr_text(src, sizeof(src), k->ipv, k->a);
+	if (n)
+		snprintf(detail, sizeof(detail),
+			 "%s sent %.1f MB to outside hosts in %.0f s (%llu packets; most to %s, %.1f MB)",
+			 src, (double)sum / 1e6, (double)(s->now_us - v->since_us) / 1e6,
+			 (unsigned long long)v->packets, top[0],
+			 (double)v->top[order[0]].bytes / 1e6);
+	else
+		snprintf(detail, sizeof(detail), "%s sent %.1f MB to outside hosts in %.0f s (%llu packets)",
+			 src, (double)sum / 1e6, (double)(s->now_us - v->since_us) / 1e6,
+			 (unsigned long long)v->packets);
+	a.sid = XFER_SID_HOST;
+	a.severity = 3;
+	a.msg = "外部への大量データ送信を検知（ホスト合計）";
+	a.msg_en = "Large outbound transfer (host total)";
+	a.threat = "insider";
+	a.clause = "第6(3)③";
+	a.detector = "large_transfer";
+	a.kind = "host";
+	a.ipv = k->ipv;
+	a.src = k->a;
+	a.direction = detect_direction(true, false);
+	a.dport = -1;
+	a.ts_us = s->now_us;
+	a.since_us = v->since_us;
+	a.window_s = s->cfg->xfer_window_s;
+	a.value = (double)sum;
+	a.threshold = (double)s->cfg->xfer_host_bytes;
+	a.unit = "bytes";
+	a.count = v->packets;
+	a.period_s = a.jitter = -1;
+	a.detail = detail;
+	a.key = k;
+	a.key_len = sizeof(*k);
+	if (detect_emit(s->d, &a) == 0)
+		s->alerts++;
+}
+
+/* Remember dst's window total among the host's largest. */
+static void xfer_top_update(struct xfer_host *h, const uint8_t *dst, uint64_t bytes,
+			    uint64_t now_us, uint64_t win)
+{
+	unsigned pick = 0;
+
+	for (unsigned i = 0; i < XFER_TOP; i++)
+		if (h->top[i].bytes && memcmp(h->top[i].dst, dst, 16) == 0) {
+			h->top[i].bytes = bytes;
+			h->top[i].at_us = now_us;
+			return;
+		}
+	/* else the place of a free or stale one, or of the smallest */
+	for (unsigned i = 0; i < XFER_TOP; i++) {
+		if (!h->top[i].bytes || h->top[i].at_us + win <= now_us) {
+			pick = i;
+			goto take;
+		}
+		if (h->top[i].bytes < h->top[pick].bytes)
+			pick = i;
+	}
+	if (h->top[pick].bytes >= bytes)
+		return;
+take:
+	memcpy(h->top[pick].dst, dst, 16);
+	h->top[pick].bytes = bytes;
+	h->top[pick].at_us = now_us;
+}
+
+/* Move a slot's bytes into the tables; the slot is free afterwards. */
+static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64_t now)
+{
+	uint64_t win = xfer_window_us(s), sum;
+	struct det_addr hk;
+	struct xfer_pair *pv;
+	struct xfer_host *hv;
+	int created;
+
+	if (!sl->packets)
+		return;
+	s->now_us = now;
+	pv = dtab_put(s->pairs, &sl->k, now, &created);
+	xfer_episode(s, &pv->since_us, &pv->alerted_us, &pv->packets,
+		     created ? 0 : dwin_sum(&pv->bytes, now, win), sl->first_us, now);
+	dwin_add(&pv->bytes, sl->bytes, now, win);
+	pv->packets += sl->packets;
+	sum = dwin_sum(&pv->bytes, now, win);
+	if (!pv->alerted_us && sum >= s->cfg->xfer_pair_bytes) {
+		pv->alerted_us = now;
+		xfer_alert_pair(s, &sl->k, pv, sum);
+	}
+
+	det_addr_set(&hk, sl->k.ipv, sl->k.src);
+	hv = dtab_put(s->hosts, &hk, now, &created);
+	xfer_episode(s, &hv->since_us, &hv->alerted_us, &hv->packets,
+		     created ? 0 : dwin_sum(&hv->bytes, now, win), sl->first_us, now);
+	xfer_top_update(hv, sl->k.dst, sum, now, win);
+	dwin_add(&hv->bytes, sl->bytes, now, win);
+	hv->packets += sl->packets;
+	sum = dwin_sum(&hv->bytes, now, win);
+	if (!hv->alerted_us && sum >= s->cfg->xfer_host_bytes) {
+		hv->alerted_us = now;
+		xfer_alert_host(s, &hk, hv, sum);
+	}
+	sl->packets = 0;
+}
+
+static void det_transfer_packet(void *state, const struct det_pkt *p)
+{
+	struct det_transfer *s = state;
+	struct xfer_slot *sl;
+
+	if (!p->src_in || p->dst_in || det_addr_is_special(p->ipv, p->dst))
+		return;
+	sl = &s->cache[xfer_slot_of(s, p->src, p->dst)];
+	if (sl->packets && sl->k.ipv == p->ipv && memcmp(sl->k.src, p->src, 16) == 0 &&
+	    memcmp(sl->k.dst, p->dst, 16) == 0) {
+		sl->packets++;
+		sl->bytes += p->ip_len;
+		return;
+	}
+	xfer_slot_flush(s, sl, p->ts_us);
+	memset(&sl->k, 0, sizeof(sl->k));
+	sl->k.ipv = p->ipv;
+	memcpy(sl->k.src, p->src, 16);
+	memcpy(sl->k.dst, p->dst, 16);
+	sl->packets = 1;
+	sl->bytes = p->ip_len;
+	sl->first_us = p->ts_us;
+}
+
+static void xfer_cache_flush(struct det_transfer *s, uint64_t now_us)
+{
+	for (uint32_t i = 0; i <= s->cache_mask; i++)
+		xfer_slot_flush(s, &s->cache[i], now_us);
+}
+
+static void det_transfer_tick(void *state, uint64_t now_us)
+{
+	struct det_transfer *s = state;
+	uint64_t win = xfer_window_us(s);
+
+	xfer_cache_flush(s, now_us);
+	s->now_us = now_us;
+	if (now_us > win) {
+		dtab_expire(s->pairs, now_us - win, 0);
+		dtab_expire(s->hosts, now_us - win, 0);
+	}
+}
+
+static void det_transfer_end(void *state, uint64_t now_us)
+{
+	xfer_cache_flush(state, now_us);
+}
+
+static void det_transfer_flush(void *state)
+{
+	struct det_transfer *s = state;
+
+	dtab_clear(s->pairs);
+	dtab_clear(s->hosts);
+	memset(s->cache, 0, ((size_t)s->cache_mask + 1) * sizeof(*s->cache));
+	s->now_us = 0;
+}
+
+static void det_transfer_counters(void *state, struct det_counters *out)
+{
+	struct det_transfer *s = state;
+
+	out->alerts = s->alerts;
+	det_counters_add(out, s->pairs);
+	det_counters_add(out, s->hosts);
+	out->tab.bytes += ((uint64_t)s->cache_mask + 1) * sizeof(*s->cache);
+}
+
+static void det_transfer_destroy(void *state)
+{
+	struct det_transfer *s = state;
+
+	if (!s)
+		return;
+	dtab_free(s->pairs);
+	dtab_free(s->hosts);
+	free(s->cache);
+	free(s);
+}
+
+static void *det_transfer_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
+{
+	struct det_transfer *s = calloc(1, sizeof(*s));
+	uint32_t slots = XFER_CACHE_MAX;
+	uint64_t cache_bytes;
+
+	if (!s)
+		goto oom;
+	s->d = d;
+	s->cfg = detect_cfg(d);
+	/* the cache takes at most a sixteenth; the tables share the rest */
+	while (slots > 16 && (uint64_t)slots * sizeof(struct xfer_slot) > mem / 16)
+		slots >>= 1;
+	s->cache_mask = slots - 1;
+	s->cache = calloc(slots, sizeof(*s->cache));
+	cache_bytes = (uint64_t)slots * sizeof(struct xfer_slot);
+	mem = mem > cache_bytes ? mem - cache_bytes : 0;
+	/* pairs outnumber sources: three quarters for them */
+	s->pairs = dtab_new(sizeof(struct xfer_pkey), sizeof(struct xfer_pair),
+			    dtab_entries_for(sizeof(struct xfer_pkey), sizeof(struct xfer_pair),
+					     mem * 3 / 4), NULL, NULL);
+	s->hosts = dtab_new(sizeof(struct det_addr), sizeof(struct xfer_host),
+			    dtab_entries_for(sizeof(struct det_addr), sizeof(struct xfer_host), mem / 4),
+			    NULL, NULL);
+	if (!s->cache || !s->pairs || !s->hosts)
+		goto oom;
+	return s;
+oom:
+	det_transfer_destroy(s);
+	snprintf(err, errlen, "detectors: out of memory (transfer tables)");
+	return NULL;
+}
+
+const struct det_ops det_transfer_ops = {
+	.name = "transfer",
+	.create = det_transfer_create,
+	.destroy = det_transfer_destroy,
+	.packet = det_transfer_packet,
+	.tick = det_transfer_tick,
+	.end = det_transfer_end,
+	.flush = det_transfer_flush,
+	.counters = det_transfer_counters,
+	.mem_weight = 3,
+};

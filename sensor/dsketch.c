@@ -1,0 +1,176 @@
+/*
+ * dsketch — see dsketch.h.
+ *
+ * dcount is linear counting (Whang, Vander-Zanden, Taylor 1990): with m
+ * bits of which z are still zero after n distinct items were hashed in,
+ * n is about m * ln(m / z).  Four bitmaps, one per quarter of the window,
+ * are ORed to read the window; the oldest quarter is dropped whole, so the
+ * window read is between 3/4 and all of the configured one.
+ */
+#include "dsketch.h"
+
+#include <math.h>
+#include <string.h>
+
+static uint64_t dsketch_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	x ^= x >> 31;
+	return x;
+}
+
+uint64_t dsketch_hash(const void *p, size_t n, uint64_t salt)
+{
+	const unsigned char *b = p;
+	uint64_t h = dsketch_mix(salt ^ n);
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, b + i, 8);
+		h = dsketch_mix(h ^ w);
+	}
+	if (i < n) {
+		uint64_t w = 0;
+		memcpy(&w, b + i, n - i);
+		h = dsketch_mix(h ^ w ^ 0x9e3779b97f4a7c15ULL);
+	}
+	return h;
+}
+
+static uint32_t dsketch_period(uint64_t now_us, uint64_t window_us, unsigned parts)
+{
+	uint64_t part = window_us / parts;
+
+	if (part == 0)
+		part = 1;
+	return (uint32_t)(now_us / part + 1);
+}
+
+bool dcount_add(struct dcount *c, uint64_t item_hash, uint64_t now_us, uint64_t window_us)
+{
+	uint32_t q = dsketch_period(now_us, window_us, DCOUNT_SLOTS);
+	unsigned bit = (unsigned)(item_hash % DCOUNT_BITS);
+	unsigned word = bit / 64;
+	uint64_t mask = 1ULL << (bit % 64);
+	unsigned s = q % DCOUNT_SLOTS;
+	bool seen = false;
+
+	if (c->quarter[s] != q) {
+		memset(c->bits[s], 0, sizeof(c->bits[s]));
+		c->quarter[s] = q;
+	}
+	for (unsigned i = 0; i < DCOUNT_SLOTS; i++)
+		if (c->quarter[i] && q - c->quarter[i] < DCOUNT_SLOTS && (c->bits[i][word] & mask))
+			seen = true;
+	c->bits[s][word] |= mask;
+	return !seen;
+}
+
+double dcount_estimate(const struct dcount *c, uint64_t now_us, uint64_t window_us)
+{
+	uint32_t q = dsketch_period(now_us, window_us, DCOUNT_SLOTS);
+	unsigned zeros = 0;
+
+	for (unsigned w = 0; w < DCOUNT_BITS / 64; w++) {
+		uint64_t u = 0;
+		for (unsigned i = 0; i < DCOUNT_SLOTS; i++)
+			if (c->quarter[i] && q - c->quarter[i] < DCOUNT_SLOTS)
+				u |= c->bits[i][w];
+		zeros += (unsigned)(64 - __builtin_popcountll(u));
+	}
+	if (zeros == 0)
+		return DCOUNT_SATURATED;
+	return (double)DCOUNT_BITS * log((double)DCOUNT_BITS / (double)zeros);
+}
+
+void dwin_add(struct dwin *w, uint64_t n, uint64_t now_us, uint64_t window_us)
+{
+	uint32_t t = dsketch_period(now_us, window_us, DWIN_SLOTS);
+	unsigned s = t % DWIN_SLOTS;
+
+	if (w->tenth[s] != t) {
+		w->tenth[s] = t;
+		w->sum[s] = 0;
+	}
+	w->sum[s] += n;
+}
+
+uint64_t dwin_sum(const struct dwin *w, uint64_t now_us, uint64_t window_us)
+{
+	uint32_t t = dsketch_period(now_us, window_us, DWIN_SLOTS);
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < DWIN_SLOTS; i++)
+		if (w->tenth[i] && t - w->tenth[i] < DWIN_SLOTS)
+			sum += w->sum[i];
+	return sum;
+}
+
+void dperiod_add(struct dperiod *p, uint64_t ts_us)
+{
+	p->t[p->head] = ts_us;
+	p->head = (p->head + 1) % DPERIOD_MAX;
+	if (p->n < DPERIOD_MAX)
+		p->n++;
+}
+
+static void dsketch_sort(uint64_t *v, unsigned n)
+{
+	for (unsigned i = 1; i < n; i++) {
+		uint64_t x = v[i];
+		unsigned j = i;
+		while (j > 0 && v[j - 1] > x) {
+			v[j] = v[j - 1];
+			j--;
+		}
+		v[j] = x;
+	}
+}
+
+/* Median of sorted v[0..n), n >= 1. */
+static double dsketch_median(const uint64_t *v, unsigned n)
+{
+	if (n % 2)
+		return (double)v[n / 2];
+	return ((double)v[n / 2 - 1] + (double)v[n / 2]) / 2.0;
+}
+
+void dperiod_score_times(const uint64_t *t, unsigned n, struct dperiod_score *out)
+{
+	uint64_t d[DPERIOD_MAX], dev[DPERIOD_MAX];
+	unsigned k = 0;
+	double med;
+
+	memset(out, 0, sizeof(*out));
+	if (n > DPERIOD_MAX)
+		n = DPERIOD_MAX;
+	if (n < 3)
+		return;
+	for (unsigned i = 0; i + 1 < n; i++)
+		d[k++] = t[i + 1] >= t[i] ? t[i + 1] - t[i] : 0;
+	dsketch_sort(d, k);
+	med = dsketch_median(d, k);
+	for (unsigned i = 0; i < k; i++) {
+		double x = (double)d[i] - med;
+		dev[i] = (uint64_t)(x < 0 ? -x : x);
+	}
+	dsketch_sort(dev, k);
+	out->intervals = k;
+	out->period_s = med / 1e6;
+	out->jitter = med > 0 ? dsketch_median(dev, k) / med : 1e9;
+	out->span_s = (double)(t[n - 1] - t[0]) / 1e6;
+}
+
+void dperiod_score(const struct dperiod *p, struct dperiod_score *out)
+{
+	uint64_t t[DPERIOD_MAX];
+	unsigned n = p->n, start = (p->head + DPERIOD_MAX - n) % DPERIOD_MAX;
+
+	for (unsigned i = 0; i < n; i++)
+		t[i] = p->t[(start + i) % DPERIOD_MAX];
+	dperiod_score_times(t, n, out);
+}

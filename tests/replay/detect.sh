@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Behavioural detectors (doc/detectors.md) on real captures, default
+# thresholds:
+#   - every row of tests/replay/detect.tsv raises exactly the listed alerts
+#     (sid, detector, kind, source, target), nothing more;
+#   - the normal captures of test-pcaps/ndpi/, replayed together, raise only
+#     the behaviour alerts listed below, each justified;
+#   - every behaviour alert is valid against doc/alert.schema.json;
+#   - the same with -w 1 and -w 3 (the detectors see packets before they
+#     are spread over workers).
+# Exit: 0 pass, 1 fail, 77 skip (no sensor binary).
+set -u
+
+. "$(dirname "$0")/../lib.sh"
+zw_need_sensor
+zw_need_jq
+zw_tmpdir detect
+
+schema=doc/alert.schema.json
+validator=tests/replay/validate_alerts.py
+bad=0
+
+# sid detector kind src dest dest_port, one line per behaviour alert, sorted
+summarise() {
+	jq -r 'select(.event_type == "behaviour") |
+		[.alert.signature_id, .behaviour.detector, .behaviour.kind,
+		 (.src_ip // "-"), (.dest_ip // "-"), (.dest_port // "-" | tostring)] | join(" ")' "$1" | sort
+}
+
+check_file() {   # name alerts-file
+	if ! python3 "$validator" "$schema" "$2" >"$tmp/validate.out" 2>&1; then
+		echo "FAIL $1: alerts do not validate against $schema:"
+		head -5 "$tmp/validate.out"
+		bad=$((bad + 1))
+	fi
+}
+
+rows=0
+while IFS=$'\t' read -r cap expected; do
+	case $cap in '' | '#'*) continue ;; esac
+	rows=$((rows + 1))
+	printf '%s\n' "$expected" | sed 's/ | /\n/g' | sed '/^none$/d' | sort >"$tmp/want"
+	for w in 1 3; do
+		out=$tmp/$(basename "$cap").$w.json
+		"$SENSOR" -q -w "$w" -r "test-pcaps/$cap" --alerts "$out" --flows /dev/null </dev/null \
+			2>"$tmp/err" || { echo "FAIL $cap: zw-sensor failed: $(head -c 300 "$tmp/err")"; bad=$((bad + 1)); continue; }
+		summarise "$out" >"$tmp/got"
+		if ! cmp -s "$tmp/want" "$tmp/got"; then
+			echo "FAIL $cap (-w $w): behaviour alerts differ (< expected, > got):"
+			diff "$tmp/want" "$tmp/got" | grep '^[<>]'
+			bad=$((bad + 1))
+		else
+			echo "ok   $cap (-w $w): $(wc -l <"$tmp/got") alert(s) as expected"
+		fi
+		check_file "$cap" "$out"
+	done
+done <tests/replay/detect.tsv
+
+# The normal captures, all in one run, with the zones of the replay tests.
+# Expected, and why:
+#   - dns-tunnel-iodine.pcap: 10.0.2.30 runs an iodine DNS tunnel through
+#     10.0.2.20 under pirate.sea (long encoded names, NULL answers): a real
+#     tunnel, rightly reported.
+#   - gnutella.pcap: 10.0.2.15 sends Gnutella UDP pings to port 6346 of more
+#     than 20 peers that never answer within 5 s: it looks like a sweep of
+#     that port, and it is P2P software the policy forbids anyway.
+cat >"$tmp/want-ndpi" <<'WANT'
+9102 host_sweep udp 10.0.2.15 - 6346
+9131 dns_tunnel suspicious_names 10.0.2.30 10.0.2.20 53
+WANT
+sort -o "$tmp/want-ndpi" "$tmp/want-ndpi"
+args=()
+for f in test-pcaps/ndpi/*.pcap test-pcaps/ndpi/*.pcapng; do
+	args+=(-r "$f")
+done
+for w in 1 3; do
+	out=$tmp/ndpi.$w.json
+	"$SENSOR" -q -w "$w" -c tests/replay/conf/zones.conf "${args[@]}" --alerts "$out" \
+		--flows /dev/null </dev/null 2>"$tmp/err-ndpi"
+	summarise "$out" >"$tmp/got-ndpi"
+	if ! cmp -s "$tmp/want-ndpi" "$tmp/got-ndpi"; then
+		echo "FAIL ndpi captures (-w $w): behaviour alerts differ (< expected, > got):"
+		diff "$tmp/want-ndpi" "$tmp/got-ndpi" | grep '^[<>]'
+		bad=$((bad + 1))
+	else
+		echo "ok   ndpi captures (-w $w): only the $(wc -l <"$tmp/got-ndpi") justified alerts"
+	fi
+	grep '"behaviour"' "$out" >"$tmp/ndpi-beh.json" || :
+	[ -s "$tmp/ndpi-beh.json" ] && check_file ndpi "$tmp/ndpi-beh.json"
+done
+
+[ "$rows" -gt 0 ] || { echo "FAIL no rows in tests/replay/detect.tsv"; exit 1; }
+[ "$bad" -eq 0 ] || exit 1
+echo "all $rows captures and the normal set as expected"
