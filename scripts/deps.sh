@@ -9,10 +9,11 @@ set -eu
 
 RUN_PKGS="build-essential pkg-config libpcap-dev libndpi-dev libhiredis-dev libmaxminddb-dev libjansson-dev libsqlite3-dev redis-server"
 # tests and benchmarks: ndpiReader (the reference peer), replay into veth,
+# real attack tools against a namespace (tests/live/detect.sh: nmap, hping3, curl),
 # JSON tools (and the alert schema validator), fuzzing with clang/libFuzzer, peak-RSS timing, static analysis,
 # encrypted transport to Redis (tests/redis/tls.sh: a throwaway CA, stunnel with mutual TLS, spiped),
 # rendering the collector's HTML report headless (tests/collector/report.sh; a CJK font for its labels)
-TEST_PKGS="sqlite3 libndpi-bin tcpreplay tcpdump iproute2 jq python3 python3-jsonschema clang libclang-rt-14-dev time procps cppcheck openssl stunnel4 spiped chromium fonts-ipafont-gothic"
+TEST_PKGS="sqlite3 libndpi-bin tcpreplay tcpdump iproute2 nmap hping3 curl jq python3 python3-jsonschema clang libclang-rt-14-dev time procps cppcheck openssl stunnel4 spiped chromium fonts-ipafont-gothic"
 
 pkgs="$RUN_PKGS"
 [ "${1:-}" = "--run" ] || pkgs="$RUN_PKGS $TEST_PKGS"
