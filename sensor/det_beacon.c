@@ -15,9 +15,10 @@
  * than half of detect.beacon.min_period to the last one recorded are one
  * check-in: an implant that opens two connections each time it calls home
  * (and a browser opening six at once) would otherwise add intervals of
- * almost zero.  Whatever the traffic, the intervals recorded this way are
- * then either at least min_period / 2 apart or, for anything faster, read
- * as a period below min_period, so the merging never makes up a beacon.
+ * almost zero.  Recorded intervals are then at least min_period / 2; for
+ * regular starts faster than that they come out between min_period / 2
+ * and min_period, below the minimum, so merging never makes a beacon out
+ * of fast traffic.
  *
  * The times of the last DPERIOD_MAX (32) check-ins are kept (dperiod).
  * Once at least detect.beacon.connections of them are recorded (3 to 32),
@@ -61,26 +62,19 @@ struct beacon_pair {
 };
 
 struct det_beacon {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	struct dtab *pairs;
-	uint64_t now_us;
-	uint64_t alerts;
 };
 
-/* A new episode when the last alert is older than detect.realert. */
-static void beacon_episode(const struct det_beacon *s, struct beacon_pair *v, uint64_t now_us)
-{
-	if (v->alerted_us && now_us >= v->alerted_us + s->cfg->realert_s * 1000000u)
-		v->alerted_us = 0, v->since_us = 0;
-	if (!v->since_us)
-		v->since_us = now_us;
-}
+static const struct det_sig beacon_sig = {
+	BEACON_SID, 2, "定期的な外部通信（ビーコン）を検知", "Periodic outbound connections (beaconing)",
+	"malware", "第6(6)", "beacon"
+};
 
 /* detect.beacon.connections, within what dperiod can hold and score. */
 static unsigned beacon_needed(const struct det_beacon *s)
 {
-	uint64_t n = s->cfg->beacon_connections;
+	uint64_t n = s->base.cfg->beacon_connections;
 
 	if (n < 3)
 		return 3;
@@ -101,18 +95,11 @@ static void beacon_alert(struct det_beacon *s, const struct beacon_key *k,
 	struct det_alert a;
 	unsigned n = sc->intervals + 1;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &beacon_sig, s->base.now_us);
 	det_addr_text(src, sizeof(src), k->ipv, k->src);
 	det_addr_text(dst, sizeof(dst), k->ipv, k->dst);
 	snprintf(detail, sizeof(detail), "%s connected to %s:%u %u times every %.1f s (jitter %.1f %%)",
 		 src, dst, (unsigned)k->dport, n, sc->period_s, sc->jitter * 100.0);
-	a.sid = BEACON_SID;
-	a.severity = 2;
-	a.msg = "定期的な外部通信（ビーコン）を検知";
-	a.msg_en = "Periodic outbound connections (beaconing)";
-	a.threat = "malware";
-	a.clause = "第6(6)";
-	a.detector = "beacon";
 	a.kind = "tcp";
 	a.proto = k->proto;
 	a.ipv = k->ipv;
@@ -120,7 +107,6 @@ static void beacon_alert(struct det_beacon *s, const struct beacon_key *k,
 	a.dst = k->dst;
 	a.direction = detect_direction(true, false);
 	a.dport = k->dport;
-	a.ts_us = s->now_us;
 	a.since_us = v->since_us;
 	a.window_s = (uint64_t)(sc->span_s + 0.5);
 	a.value = n;
@@ -132,13 +118,12 @@ static void beacon_alert(struct det_beacon *s, const struct beacon_key *k,
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void beacon_start(struct det_beacon *s, const struct det_pkt *p)
 {
-	const struct detect_config *c = s->cfg;
+	const struct detect_config *c = s->base.cfg;
 	uint64_t now = p->ts_us, merge_us = c->beacon_min_period_s * 500000u, last;
 	struct dperiod_score sc;
 	struct beacon_key k;
@@ -166,7 +151,7 @@ static void beacon_start(struct det_beacon *s, const struct det_pkt *p)
 				v->since_us = 0;
 		}
 	}
-	beacon_episode(s, v, now);
+	det_episode(s->base.d, &v->since_us, &v->alerted_us, now);
 	v->count++;
 	if (v->starts.n) {
 		last = beacon_last_recorded(&v->starts);
@@ -189,7 +174,7 @@ static void det_beacon_packet(void *state, const struct det_pkt *p)
 {
 	struct det_beacon *s = state;
 
-	s->now_us = p->ts_us;
+	s->base.now_us = p->ts_us;
 	if (p->proto != 6 || p->fragment || (p->flags & (DET_SYN | DET_ACK)) != DET_SYN)
 		return;
 	if (!p->src_in || p->dst_in || det_addr_is_special(p->ipv, p->dst))
@@ -200,67 +185,34 @@ static void det_beacon_packet(void *state, const struct det_pkt *p)
 static void det_beacon_tick(void *state, uint64_t now_us)
 {
 	struct det_beacon *s = state;
-	uint64_t idle = 2u * s->cfg->beacon_max_period_s * 1000000u;
+	uint64_t idle = 2u * s->base.cfg->beacon_max_period_s * 1000000u;
 
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	if (now_us > idle)
 		dtab_expire(s->pairs, now_us - idle, 0);
 }
 
-static void det_beacon_flush(void *state)
-{
-	struct det_beacon *s = state;
-
-	dtab_clear(s->pairs);
-	s->now_us = 0;
-}
-
-static void det_beacon_counters(void *state, struct det_counters *out)
-{
-	struct det_beacon *s = state;
-
-	out->alerts = s->alerts;
-	det_counters_add(out, s->pairs);
-}
-
-static void det_beacon_destroy(void *state)
-{
-	struct det_beacon *s = state;
-
-	if (!s)
-		return;
-	dtab_free(s->pairs);
-	free(s);
-}
-
 static void *det_beacon_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_beacon *s = calloc(1, sizeof(*s));
+	struct det_beacon *s = det_base_new(sizeof(*s), d);
 
-	if (!s)
-		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
-	s->pairs = dtab_new(sizeof(struct beacon_key), sizeof(struct beacon_pair),
-			    dtab_entries_for(sizeof(struct beacon_key), sizeof(struct beacon_pair), mem),
-			    NULL, NULL);
-	if (!s->pairs)
-		goto oom;
+	if (!s || !(s->pairs = det_base_table(&s->base, sizeof(struct beacon_key),
+					      sizeof(struct beacon_pair), mem, NULL, NULL))) {
+		det_base_destroy(s);
+		snprintf(err, errlen, "detectors: out of memory (beacon table)");
+		return NULL;
+	}
 	return s;
-oom:
-	det_beacon_destroy(s);
-	snprintf(err, errlen, "detectors: out of memory (beacon table)");
-	return NULL;
 }
 
 const struct det_ops det_beacon_ops = {
 	.name = "beacon",
 	.create = det_beacon_create,
-	.destroy = det_beacon_destroy,
+	.destroy = det_base_destroy,
 	.packet = det_beacon_packet,
 	.tick = det_beacon_tick,
 	.end = NULL,
-	.flush = det_beacon_flush,
-	.counters = det_beacon_counters,
+	.flush = det_base_flush,
+	.counters = det_base_counters,
 	.mem_weight = 4,
 };

@@ -64,11 +64,13 @@ struct brute_entry {
 };
 
 struct det_brute {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	struct dtab *keys;
-	uint64_t now_us;
-	uint64_t alerts;
+};
+
+static const struct det_sig brute_sig = {
+	BRUTE_SID, 2, "ログインサービスへの総当たり攻撃を検知", "Brute force against a login service",
+	"unauthorized-access", "第6(6)", "brute_force"
 };
 
 /* TCP login services and what the alert calls them; NULL: not one. */
@@ -93,7 +95,7 @@ static const char *brute_service(uint16_t port)
 
 static uint64_t brute_window_us(const struct det_brute *s)
 {
-	return s->cfg->brute_window_s * 1000000u;
+	return s->base.cfg->brute_window_s * 1000000u;
 }
 
 static uint32_t brute_ms(uint64_t ts_us)
@@ -125,12 +127,12 @@ static void brute_alert(struct det_brute *s, const struct brute_key *k,
 			const struct brute_entry *e, uint64_t n, const char *service)
 {
 	char src[48], dst[48], detail[320];
-	double secs = (double)(s->now_us - e->since_us) / 1e6;
+	double secs = (double)(s->base.now_us - e->since_us) / 1e6;
 	struct det_alert a;
 
-	if (secs > (double)s->cfg->brute_window_s)
-		secs = (double)s->cfg->brute_window_s;
-	memset(&a, 0, sizeof(a));
+	if (secs > (double)s->base.cfg->brute_window_s)
+		secs = (double)s->base.cfg->brute_window_s;
+	det_alert_init(&a, &brute_sig, s->base.now_us);
 	det_addr_text(src, sizeof(src), k->ipv, k->src);
 	det_addr_text(dst, sizeof(dst), k->ipv, k->dst);
 	snprintf(detail, sizeof(detail),
@@ -138,13 +140,6 @@ static void brute_alert(struct det_brute *s, const struct brute_key *k,
 		 "%u closed by the client within %u s)",
 		 src, (unsigned long long)n, service, dst, secs, e->answered, e->shorts,
 		 BRUTE_SHORT_US / 1000000u);
-	a.sid = BRUTE_SID;
-	a.severity = 2;
-	a.msg = "ログインサービスへの総当たり攻撃を検知";
-	a.msg_en = "Brute force against a login service";
-	a.threat = "unauthorized-access";
-	a.clause = "第6(6)";
-	a.detector = "brute_force";
 	a.kind = service;
 	a.proto = k->proto;
 	a.ipv = k->ipv;
@@ -152,24 +147,21 @@ static void brute_alert(struct det_brute *s, const struct brute_key *k,
 	a.dst = k->dst;
 	a.direction = detect_direction(e->src_in, e->dst_in);
 	a.dport = k->dport;
-	a.ts_us = s->now_us;
 	a.since_us = e->since_us;
-	a.window_s = s->cfg->brute_window_s;
+	a.window_s = s->base.cfg->brute_window_s;
 	a.value = (double)n;
-	a.threshold = (double)s->cfg->brute_connections;
+	a.threshold = (double)s->base.cfg->brute_connections;
 	a.unit = "connections";
 	a.count = e->count;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void brute_start(struct det_brute *s, const struct det_pkt *p, const char *service)
 {
-	uint64_t now = p->ts_us, win = brute_window_us(s), n;
+	uint64_t now = p->ts_us, win = brute_window_us(s), n, since;
 	uint32_t ms = brute_ms(now);
 	struct brute_key k;
 	struct brute_entry *e;
@@ -185,13 +177,13 @@ static void brute_start(struct det_brute *s, const struct det_pkt *p, const char
 	c = brute_conn_find(e, p->sport);
 	if (c && ms - c->syn_ms < BRUTE_SHORT_US / 1000u)
 		return;                 /* retransmitted SYN */
-	/* a new episode: after detect.realert, or after a quiet window */
-	if (e->alerted_us && now >= e->alerted_us + s->cfg->realert_s * 1000000u)
-		e->alerted_us = 0, e->since_us = 0;
+	/* a new episode: after a quiet window (since cleared here), or after
+	 * detect.realert (det_episode moves since) */
 	if (!e->alerted_us && dwin_sum(&e->starts, now, win) == 0)
 		e->since_us = 0;
-	if (!e->since_us) {
-		e->since_us = now;
+	since = e->since_us;
+	det_episode(s->base.d, &e->since_us, &e->alerted_us, now);
+	if (!since || e->since_us != since) {
 		e->count = 0;
 		e->answered = e->shorts = 0;
 	}
@@ -205,7 +197,7 @@ static void brute_start(struct det_brute *s, const struct det_pkt *p, const char
 	c->syn_ms = ms;
 	e->count++;
 	dwin_add(&e->starts, 1, now, win);
-	if (e->alerted_us || (n = dwin_sum(&e->starts, now, win)) < s->cfg->brute_connections)
+	if (e->alerted_us || (n = dwin_sum(&e->starts, now, win)) < s->base.cfg->brute_connections)
 		return;
 	e->alerted_us = now;
 	brute_alert(s, &k, e, n, service);
@@ -248,7 +240,7 @@ static void det_brute_packet(void *state, const struct det_pkt *p)
 	uint8_t f = p->flags & (DET_SYN | DET_ACK | DET_FIN | DET_RST);
 	const char *service;
 
-	s->now_us = p->ts_us;
+	s->base.now_us = p->ts_us;
 	if (p->proto != 6 || p->fragment)
 		return;
 	if ((f & (DET_SYN | DET_ACK)) == DET_SYN) {
@@ -268,65 +260,32 @@ static void det_brute_tick(void *state, uint64_t now_us)
 	struct det_brute *s = state;
 	uint64_t win = brute_window_us(s);
 
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	if (now_us > win)
 		dtab_expire(s->keys, now_us - win, 0);
 }
 
-static void det_brute_flush(void *state)
-{
-	struct det_brute *s = state;
-
-	dtab_clear(s->keys);
-	s->now_us = 0;
-}
-
-static void det_brute_counters(void *state, struct det_counters *out)
-{
-	struct det_brute *s = state;
-
-	out->alerts = s->alerts;
-	det_counters_add(out, s->keys);
-}
-
-static void det_brute_destroy(void *state)
-{
-	struct det_brute *s = state;
-
-	if (!s)
-		return;
-	dtab_free(s->keys);
-	free(s);
-}
-
 static void *det_brute_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_brute *s = calloc(1, sizeof(*s));
+	struct det_brute *s = det_base_new(sizeof(*s), d);
 
-	if (!s)
-		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
-	s->keys = dtab_new(sizeof(struct brute_key), sizeof(struct brute_entry),
-			   dtab_entries_for(sizeof(struct brute_key), sizeof(struct brute_entry), mem),
-			   NULL, NULL);
-	if (!s->keys)
-		goto oom;
+	if (!s || !(s->keys = det_base_table(&s->base, sizeof(struct brute_key),
+					     sizeof(struct brute_entry), mem, NULL, NULL))) {
+		det_base_destroy(s);
+		snprintf(err, errlen, "detectors: out of memory (brute force table)");
+		return NULL;
+	}
 	return s;
-oom:
-	det_brute_destroy(s);
-	snprintf(err, errlen, "detectors: out of memory (brute force table)");
-	return NULL;
 }
 
 const struct det_ops det_brute_ops = {
 	.name = "brute_force",
 	.create = det_brute_create,
-	.destroy = det_brute_destroy,
+	.destroy = det_base_destroy,
 	.packet = det_brute_packet,
 	.tick = det_brute_tick,
 	.end = NULL,
-	.flush = det_brute_flush,
-	.counters = det_brute_counters,
+	.flush = det_base_flush,
+	.counters = det_base_counters,
 	.mem_weight = 1,
 };

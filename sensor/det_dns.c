@@ -59,11 +59,12 @@ struct dns_entry {
 };
 
 struct det_dns {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	struct dtab *domains;
-	uint64_t now_us;
-	uint64_t alerts, parsed, unparsed;
+};
+
+static const struct det_sig dns_sig = {
+	DNS_SID, 2, "DNSトンネリングの疑い", "Possible DNS tunnel", DNS_THREAT, DNS_CLAUSE, "dns_tunnel"
 };
 
 static void dns_alert(struct det_dns *s, const struct dns_key *k, struct dns_entry *e,
@@ -72,23 +73,16 @@ static void dns_alert(struct det_dns *s, const struct dns_key *k, struct dns_ent
 	char client[48], detail[320];
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &dns_sig, s->base.now_us);
 	det_addr_text(client, sizeof(client), k->client.ipv, k->client.a);
 	snprintf(detail, sizeof(detail),
 		 "%s: %llu queries under %s in %.0f s (%.0f %s; %llu TXT/NULL answers)",
 		 client, (unsigned long long)e->queries, e->domain,
-		 (double)(s->now_us - e->since_us[kind]) / 1e6, value, unit,
+		 (double)(s->base.now_us - e->since_us[kind]) / 1e6, value, unit,
 		 (unsigned long long)e->txt_null);
 	for (unsigned i = 0; i < e->nsample; i++)
 		a.sample[i] = e->sample[i];
 	a.nsample = e->nsample;
-	a.sid = DNS_SID;
-	a.severity = 2;
-	a.msg = "DNSトンネリングの疑い";
-	a.msg_en = "Possible DNS tunnel";
-	a.threat = DNS_THREAT;
-	a.clause = DNS_CLAUSE;
-	a.detector = "dns_tunnel";
 	a.kind = dns_kind_names[kind];
 	a.proto = 17;
 	a.ipv = k->client.ipv;
@@ -96,62 +90,53 @@ static void dns_alert(struct det_dns *s, const struct dns_key *k, struct dns_ent
 	a.dst = e->server;
 	a.direction = detect_direction(e->client_in, e->server_in);
 	a.dport = 53;
-	a.ts_us = s->now_us;
 	a.since_us = e->since_us[kind];
-	a.window_s = s->cfg->dns_window_s;
+	a.window_s = s->base.cfg->dns_window_s;
 	a.value = value;
 	a.threshold = threshold;
 	a.unit = unit;
 	a.count = e->queries;
 	a.domain = e->domain;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 /* Start or restart an episode of kind k; false when it is alerted already. */
 static bool dns_episode(struct det_dns *s, struct dns_entry *e, enum dns_kind k)
 {
-	uint64_t now = s->now_us;
-
-	if (e->alerted_us[k] && now >= e->alerted_us[k] + s->cfg->realert_s * 1000000u)
-		e->alerted_us[k] = 0, e->since_us[k] = 0;
-	if (!e->since_us[k])
-		e->since_us[k] = now;
-	return !e->alerted_us[k];
+	return det_episode(s->base.d, &e->since_us[k], &e->alerted_us[k], s->base.now_us);
 }
 
 static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_entry *e)
 {
-	uint64_t win = s->cfg->dns_window_s * 1000000u, now = s->now_us, n;
+	uint64_t win = s->base.cfg->dns_window_s * 1000000u, now = s->base.now_us, n;
 	double sub;
 
 	if (!e->alerted_us[DNS_SUSPICIOUS] &&
-	    (n = dwin_sum(&e->suspicious, now, win)) >= s->cfg->dns_long_queries) {
+	    (n = dwin_sum(&e->suspicious, now, win)) >= s->base.cfg->dns_long_queries) {
 		e->alerted_us[DNS_SUSPICIOUS] = now;
-		dns_alert(s, k, e, DNS_SUSPICIOUS, (double)n, (double)s->cfg->dns_long_queries,
+		dns_alert(s, k, e, DNS_SUSPICIOUS, (double)n, (double)s->base.cfg->dns_long_queries,
 			  "queries");
 	}
 	if (!e->alerted_us[DNS_SUBDOMAINS] &&
-	    (sub = dcount_estimate(&e->subdomains, now, win)) >= (double)s->cfg->dns_subdomains) {
+	    (sub = dcount_estimate(&e->subdomains, now, win)) >= (double)s->base.cfg->dns_subdomains) {
 		e->alerted_us[DNS_SUBDOMAINS] = now;
 		dns_alert(s, k, e, DNS_SUBDOMAINS, (double)(uint64_t)(sub + 0.5),
-			  (double)s->cfg->dns_subdomains, "subdomains");
+			  (double)s->base.cfg->dns_subdomains, "subdomains");
 	}
 	if (!e->alerted_us[DNS_VOLUME] &&
-	    (n = dwin_sum(&e->bytes, now, win)) >= s->cfg->dns_bytes) {
+	    (n = dwin_sum(&e->bytes, now, win)) >= s->base.cfg->dns_bytes) {
 		e->alerted_us[DNS_VOLUME] = now;
-		dns_alert(s, k, e, DNS_VOLUME, (double)n, (double)s->cfg->dns_bytes, "bytes");
+		dns_alert(s, k, e, DNS_VOLUME, (double)n, (double)s->base.cfg->dns_bytes, "bytes");
 	}
 }
 
 static void det_dns_packet(void *state, const struct det_pkt *p)
 {
 	struct det_dns *s = state;
-	uint64_t win = s->cfg->dns_window_s * 1000000u;
+	uint64_t win = s->base.cfg->dns_window_s * 1000000u;
 	struct dnsmsg m;
 	struct dnsmsg_name_score sc;
 	struct dns_entry *e;
@@ -163,12 +148,10 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 
 	if (p->proto != 17 || p->fragment || !p->payload || (p->sport != 53 && p->dport != 53))
 		return;
-	s->now_us = p->ts_us;
+	s->base.now_us = p->ts_us;
 	if (dnsmsg_parse(p->payload, p->payload_len, &m) != DNSMSG_OK || m.qname_len == 0) {
-		s->unparsed++;
 		return;
 	}
-	s->parsed++;
 	if (m.qr != (p->sport == 53 ? 1 : 0))
 		return;                      /* neither a query to 53 nor an answer from it */
 	client = m.qr ? p->dst : p->src;
@@ -213,8 +196,8 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 	if (base > 0) {
 		dnsmsg_name_score(m.qname, m.qname_len, &sc);
 		dcount_add(&e->subdomains, dsketch_hash(m.qname, base, 0x737562ULL), p->ts_us, win);
-		if (sc.longest_label >= s->cfg->dns_label_len &&
-		    sc.entropy * 1e6 >= (double)s->cfg->dns_entropy_ppm) {
+		if (sc.longest_label >= s->base.cfg->dns_label_len &&
+		    sc.entropy * 1e6 >= (double)s->base.cfg->dns_entropy_ppm) {
 			dwin_add(&e->suspicious, 1, p->ts_us, win);
 			if (e->nsample < 2)
 				snprintf(e->sample[e->nsample++], sizeof(e->sample[0]), "%.71s", m.qname);
@@ -226,67 +209,34 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 static void det_dns_tick(void *state, uint64_t now_us)
 {
 	struct det_dns *s = state;
-	uint64_t win = s->cfg->dns_window_s * 1000000u;
+	uint64_t win = s->base.cfg->dns_window_s * 1000000u;
 
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	if (now_us > win)
 		dtab_expire(s->domains, now_us - win, 0);
 }
 
-static void det_dns_flush(void *state)
-{
-	struct det_dns *s = state;
-
-	dtab_clear(s->domains);
-	s->now_us = 0;
-}
-
-static void det_dns_counters(void *state, struct det_counters *out)
-{
-	struct det_dns *s = state;
-
-	out->alerts = s->alerts;
-	det_counters_add(out, s->domains);
-}
-
-static void det_dns_destroy(void *state)
-{
-	struct det_dns *s = state;
-
-	if (!s)
-		return;
-	dtab_free(s->domains);
-	free(s);
-}
-
 static void *det_dns_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_dns *s = calloc(1, sizeof(*s));
+	struct det_dns *s = det_base_new(sizeof(*s), d);
 
-	if (!s)
-		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
-	s->domains = dtab_new(sizeof(struct dns_key), sizeof(struct dns_entry),
-			      dtab_entries_for(sizeof(struct dns_key), sizeof(struct dns_entry), mem),
-			      NULL, NULL);
-	if (!s->domains)
-		goto oom;
+	if (!s || !(s->domains = det_base_table(&s->base, sizeof(struct dns_key),
+						sizeof(struct dns_entry), mem, NULL, NULL))) {
+		det_base_destroy(s);
+		snprintf(err, errlen, "detectors: out of memory (DNS table)");
+		return NULL;
+	}
 	return s;
-oom:
-	det_dns_destroy(s);
-	snprintf(err, errlen, "detectors: out of memory (DNS table)");
-	return NULL;
 }
 
 const struct det_ops det_dns_ops = {
 	.name = "dns",
 	.create = det_dns_create,
-	.destroy = det_dns_destroy,
+	.destroy = det_base_destroy,
 	.packet = det_dns_packet,
 	.tick = det_dns_tick,
 	.end = NULL,
-	.flush = det_dns_flush,
-	.counters = det_dns_counters,
+	.flush = det_base_flush,
+	.counters = det_base_counters,
 	.mem_weight = 2,
 };

@@ -12,8 +12,9 @@
  *
  * For each inside host the countries (one bit per ISO 3166-1 alpha-2 code,
  * 26 x 26) and autonomous systems (an open-addressed set of FS_ASN_SLOTS;
- * when FS_ASN_FULL are in it, no more are learned or alerted for that host,
- * which the stats count) it opened connections or exchanges to are kept.
+ * when FS_ASN_FULL are in it, no more are learned or alerted for that host;
+ * those are counted in asn_skipped, which det_counters has no field for)
+ * it opened connections or exchanges to are kept.
  * Only the start of an exchange is looked up, to keep GeoIP lookups rare: a
  * TCP SYN without ACK, or a UDP datagram whose addresses and ports differ
  * from the last one that fell on the same slot of a small direct-mapped
@@ -25,9 +26,11 @@
  *
  * The learned sets live in memory only: they are not saved, so every
  * restart of the sensor (and every flush, when packet time goes back)
- * begins a new learning period.  Host entries do not expire; when the
- * table is full the least recently active host is evicted (counted), and if
- * it comes back after the learning period its destinations are new again.
+ * begins a new learning period.  The learning period is the detector's,
+ * not each host's: a host first seen after it (a new machine) alerts once
+ * for each country and ASN it reaches.  Host entries do not expire; when
+ * the table is full the least recently active host is evicted (counted),
+ * and if it comes back its destinations are new again.
  * Without GeoIP (neither database loaded) the detector does nothing.
  */
 #include "detect_impl.h"
@@ -60,16 +63,23 @@ struct fs_alert_key {
 };
 
 struct det_firstseen {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	bool has_geo;
 	struct dtab *hosts;
+	/* not a dtab, so det_firstseen_counters adds it */
 	uint64_t *udp;                  /* hashes of recent UDP exchanges */
 	uint32_t udp_mask;
 	uint64_t start_us;              /* first packet time: learning starts */
-	uint64_t now_us;
-	uint64_t alerts;
 	uint64_t asn_skipped;           /* new ASNs of hosts whose set was full */
+};
+
+static const struct det_sig fs_sig_country = {
+	FS_SID_COUNTRY, 4, "初めての国との通信を検知", "First contact with a country",
+	"policy-violation", "第6(3)③", "first_seen"
+};
+static const struct det_sig fs_sig_asn = {
+	FS_SID_ASN, 4, "初めてのAS（自律システム）との通信を検知",
+	"First contact with an autonomous system", "policy-violation", "第6(3)③", "first_seen"
 };
 
 /* The bit of a country code, or -1. */
@@ -97,7 +107,7 @@ static void fs_alert(struct det_firstseen *s, const struct det_pkt *p, const str
 	struct fs_alert_key k;
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, country ? &fs_sig_country : &fs_sig_asn, p->ts_us);
 	memset(&k, 0, sizeof(k));
 	det_addr_set(&k.host, p->ipv, p->src);
 	det_addr_text(src, sizeof(src), p->ipv, p->src);
@@ -115,44 +125,31 @@ static void fs_alert(struct det_firstseen *s, const struct det_pkt *p, const str
 		 (double)(p->ts_us - h->since_us) / 1e6);
 	if (country) {
 		memcpy(k.country, g->country, 2);
-		a.sid = FS_SID_COUNTRY;
-		a.msg = "初めての国との通信を検知";
-		a.msg_en = "First contact with a country";
 		a.kind = "country";
 		a.country = g->country;
 		a.unit = "countries";
 		a.count = h->ncountries;
 	} else {
 		k.asn = g->asn;
-		a.sid = FS_SID_ASN;
-		a.msg = "初めてのAS（自律システム）との通信を検知";
-		a.msg_en = "First contact with an autonomous system";
 		a.kind = "asn";
 		a.asn = g->asn;
 		a.unit = "asns";
 		a.count = h->nasns;
 	}
-	a.severity = 4;
-	a.threat = "policy-violation";
-	a.clause = "第6(3)③";
-	a.detector = "first_seen";
 	a.proto = p->proto;
 	a.ipv = p->ipv;
 	a.src = p->src;
 	a.dst = p->dst;
 	a.direction = detect_direction(p->src_in, p->dst_in);
 	a.dport = p->dport;
-	a.ts_us = p->ts_us;
 	a.since_us = p->ts_us;
 	a.window_s = (p->ts_us - h->since_us) / 1000000u;
 	a.value = 1;
 	a.threshold = 1;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = &k;
 	a.key_len = sizeof(k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 /* Whether p starts a UDP exchange: not the same addresses and ports as
@@ -180,13 +177,14 @@ static bool fs_udp_new(struct det_firstseen *s, const struct det_pkt *p)
 static void det_firstseen_packet(void *state, const struct det_pkt *p)
 {
 	struct det_firstseen *s = state;
-	const struct geo_info *g;
+	struct geo_info gi;
+	const struct geo_info *g = &gi;
 	struct det_addr hk;
 	struct fs_host *h;
 	bool learning;
 	int created, ci;
 
-	s->now_us = p->ts_us;
+	s->base.now_us = p->ts_us;
 	if (!s->start_us)
 		s->start_us = p->ts_us;
 	if (!s->has_geo || p->fragment || !p->src_in || p->dst_in)
@@ -199,7 +197,8 @@ static void det_firstseen_packet(void *state, const struct det_pkt *p)
 	}
 	if (det_addr_is_special(p->ipv, p->dst))
 		return;
-	g = detect_geo(s->d, p->ipv, p->dst);
+	/* a copy: the cache entry can be reused by the lookups of detect_emit */
+	gi = *detect_geo(s->base.d, p->ipv, p->dst);
 	ci = fs_country_index(g->country);
 	if (ci < 0 && !g->asn)
 		return;
@@ -207,7 +206,7 @@ static void det_firstseen_packet(void *state, const struct det_pkt *p)
 	h = dtab_put(s->hosts, &hk, p->ts_us, &created);
 	if (created)
 		h->since_us = p->ts_us;
-	learning = p->ts_us < s->start_us + s->cfg->first_learning_s * 1000000u;
+	learning = p->ts_us < s->start_us + s->base.cfg->first_learning_s * 1000000u;
 	if (ci >= 0 && !(h->countries[ci / 64] & (1ULL << (ci % 64)))) {
 		h->countries[ci / 64] |= 1ULL << (ci % 64);
 		h->ncountries++;
@@ -236,25 +235,24 @@ static void det_firstseen_tick(void *state, uint64_t now_us)
 	struct det_firstseen *s = state;
 
 	/* nothing ages out: the sets are what the host has done so far */
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 }
 
 static void det_firstseen_flush(void *state)
 {
 	struct det_firstseen *s = state;
 
-	dtab_clear(s->hosts);
+	det_base_flush(&s->base);
 	memset(s->udp, 0, ((size_t)s->udp_mask + 1) * sizeof(*s->udp));
 	s->start_us = 0;
-	s->now_us = 0;
 }
 
+/* The table's counters and the UDP cache's memory. */
 static void det_firstseen_counters(void *state, struct det_counters *out)
 {
 	struct det_firstseen *s = state;
 
-	out->alerts = s->alerts;
-	det_counters_add(out, s->hosts);
+	det_base_counters(&s->base, out);
 	out->tab.bytes += ((uint64_t)s->udp_mask + 1) * sizeof(*s->udp);
 }
 
@@ -264,21 +262,18 @@ static void det_firstseen_destroy(void *state)
 
 	if (!s)
 		return;
-	dtab_free(s->hosts);
 	free(s->udp);
-	free(s);
+	det_base_destroy(&s->base);
 }
 
 static void *det_firstseen_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_firstseen *s = calloc(1, sizeof(*s));
+	struct det_firstseen *s = det_base_new(sizeof(*s), d);
 	uint32_t slots = FS_UDP_SLOTS;
 	uint64_t cache;
 
 	if (!s)
 		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
 	s->has_geo = detect_has_geo(d);
 	/* the cache takes at most a sixteenth */
 	while (slots > 16 && (uint64_t)slots * sizeof(uint64_t) > mem / 16)
@@ -287,10 +282,8 @@ static void *det_firstseen_create(struct detect *d, uint64_t mem, char *err, siz
 	s->udp = calloc(slots, sizeof(*s->udp));
 	cache = (uint64_t)slots * sizeof(uint64_t);
 	mem = mem > cache ? mem - cache : 0;
-	s->hosts = dtab_new(sizeof(struct det_addr), sizeof(struct fs_host),
-			    dtab_entries_for(sizeof(struct det_addr), sizeof(struct fs_host), mem),
-			    NULL, NULL);
-	if (!s->udp || !s->hosts)
+	if (!s->udp || !(s->hosts = det_base_table(&s->base, sizeof(struct det_addr),
+						   sizeof(struct fs_host), mem, NULL, NULL)))
 		goto oom;
 	return s;
 oom:

@@ -35,17 +35,21 @@
 #define FLOOD_CLAUSE "第6(6)"
 #define FLOOD_THREAT "dos"
 #define FLOOD_CHECK_EVERY 16u       /* rates are looked at every 16th packet */
+#define FLOOD_PRE_SLOTS 8192u       /* the pre-filter's counters (power of two) */
+#define FLOOD_PRE_SHARE 8u          /* a destination is tracked from 1/8 of a limit a second */
 
 enum flood_kind { FLOOD_SYN, FLOOD_UDP, FLOOD_ICMP, FLOOD_NKINDS };
 
 static const struct {
-	const char *name, *msg, *msg_en;
-	uint32_t sid;
+	struct det_sig sig;
 	uint8_t proto;
 } flood_kinds[FLOOD_NKINDS] = {
-	{ "syn_flood", "SYNフラッド攻撃を検知", "SYN flood", FLOOD_SID_SYN, 6 },
-	{ "udp_flood", "UDPフラッド攻撃を検知", "UDP flood", FLOOD_SID_UDP, 17 },
-	{ "icmp_flood", "ICMPフラッド攻撃を検知", "ICMP flood", FLOOD_SID_ICMP, 1 },
+	{ { FLOOD_SID_SYN, 2, "SYNフラッド攻撃を検知", "SYN flood", FLOOD_THREAT, FLOOD_CLAUSE,
+	    "syn_flood" }, 6 },
+	{ { FLOOD_SID_UDP, 2, "UDPフラッド攻撃を検知", "UDP flood", FLOOD_THREAT, FLOOD_CLAUSE,
+	    "udp_flood" }, 17 },
+	{ { FLOOD_SID_ICMP, 2, "ICMPフラッド攻撃を検知", "ICMP flood", FLOOD_THREAT, FLOOD_CLAUSE,
+	    "icmp_flood" }, 1 },
 };
 
 struct flood_victim {
@@ -100,12 +104,39 @@ struct flood_pair {
 	uint16_t port;
 };
 
+/* The pre-filter: packets per destination and kind in the current second,
+ * in counters shared by hash (so never fewer than the true count).  Most
+ * destinations never get near a flood rate; only those that reach 1/8 of
+ * the limit within one second are looked up in the victims table, which
+ * keeps the table (and its cache misses) off the path of ordinary traffic. */
+struct flood_pre {
+	uint32_t second;
+	uint32_t count;
+};
+
+/* The same for amplification: request and answer bytes per victim and
+ * service in the current second.  A victim is tracked from 1/8 of the
+ * detect.amplification.bytes rate (the old small services always). */
+struct flood_amp_pre {
+	uint32_t second;
+	uint32_t req, resp;
+	uint32_t pad;
+};
+
 struct det_flood {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	struct dtab *victims, *amps, *pairs;
-	uint64_t now_us;
-	uint64_t alerts;
+	struct flood_pre pre[FLOOD_PRE_SLOTS];
+	struct flood_amp_pre amp_pre[FLOOD_PRE_SLOTS];
+};
+
+static const struct det_sig flood_sig_amp = {
+	FLOOD_SID_AMP, 2, "UDPリフレクション（増幅）攻撃を検知", "UDP reflection/amplification",
+	FLOOD_THREAT, FLOOD_CLAUSE, "amplification"
+};
+static const struct det_sig flood_sig_loop = {
+	FLOOD_SID_AMP, 2, "UDPループ攻撃（echo/chargen等）を検知", "UDP service loop (echo/chargen)",
+	FLOOD_THREAT, FLOOD_CLAUSE, "amplification"
 };
 
 static int flood_amp_index(uint16_t port)
@@ -118,8 +149,8 @@ static int flood_amp_index(uint16_t port)
 
 static uint64_t flood_rate_limit(const struct det_flood *s, enum flood_kind k)
 {
-	return k == FLOOD_SYN ? s->cfg->flood_syn_rate :
-	       k == FLOOD_UDP ? s->cfg->flood_udp_rate : s->cfg->flood_icmp_rate;
+	return k == FLOOD_SYN ? s->base.cfg->flood_syn_rate :
+	       k == FLOOD_UDP ? s->base.cfg->flood_udp_rate : s->base.cfg->flood_icmp_rate;
 }
 
 static void flood_alert(struct det_flood *s, const struct det_addr *key, struct flood_victim *v,
@@ -128,54 +159,59 @@ static void flood_alert(struct det_flood *s, const struct det_addr *key, struct 
 	char dst[48], src[48], detail[256];
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &flood_kinds[k].sig, s->base.now_us);
 	det_addr_text(dst, sizeof(dst), key->ipv, key->a);
 	det_addr_text(src, sizeof(src), key->ipv, v->first_src);
 	if (v->one_src)
 		snprintf(detail, sizeof(detail), "%.0f packets/s to %s from %s over %llu s",
-			 rate, dst, src, (unsigned long long)s->cfg->flood_window_s);
+			 rate, dst, src, (unsigned long long)s->base.cfg->flood_window_s);
 	else
 		snprintf(detail, sizeof(detail),
 			 "%.0f packets/s to %s from %s %.0f sources over %llu s", rate, dst,
 			 sources >= DCOUNT_SATURATED ? "at least" : "about", sources,
-			 (unsigned long long)s->cfg->flood_window_s);
-	a.sid = flood_kinds[k].sid;
-	a.severity = 2;
-	a.msg = flood_kinds[k].msg;
-	a.msg_en = flood_kinds[k].msg_en;
-	a.threat = FLOOD_THREAT;
-	a.clause = FLOOD_CLAUSE;
-	a.detector = flood_kinds[k].name;
+			 (unsigned long long)s->base.cfg->flood_window_s);
 	a.kind = v->one_src ? "single_source" : "many_sources";
 	a.proto = key->ipv == 6 && k == FLOOD_ICMP ? 58 : flood_kinds[k].proto;
 	a.ipv = key->ipv;
 	a.src = v->one_src ? v->first_src : NULL;
 	a.dst = key->a;
 	a.direction = detect_direction(v->src_in, v->dst_in);
-	a.dport = -1;
-	a.ts_us = s->now_us;
 	a.since_us = v->since_us[k];
-	a.window_s = s->cfg->flood_window_s;
+	a.window_s = s->base.cfg->flood_window_s;
 	a.value = rate;
 	a.threshold = (double)flood_rate_limit(s, k);
 	a.unit = "packets_per_second";
 	a.count = v->total[k];
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = key;
 	a.key_len = sizeof(*key);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood_kind k)
 {
-	uint64_t win = s->cfg->flood_window_s * 1000000u, now = p->ts_us;
+	uint64_t win = s->base.cfg->flood_window_s * 1000000u, now = p->ts_us, since;
 	struct flood_victim *v;
 	struct det_addr key;
 	int created;
 
+	uint64_t limit = flood_rate_limit(s, k), add = 1;
+	struct flood_pre *pre;
+	uint32_t second = (uint32_t)(now / 1000000u);
+
 	det_addr_set(&key, p->ipv, p->dst);
+	key.pad[0] = (uint8_t)k;
+	pre = &s->pre[dsketch_hash(&key, sizeof(key), 0x707265ULL) & (FLOOD_PRE_SLOTS - 1)];
+	if (pre->second != second) {
+		pre->second = second;
+		pre->count = 0;
+	}
+	pre->count++;
+	if (pre->count < (limit + FLOOD_PRE_SHARE - 1) / FLOOD_PRE_SHARE)
+		return;
+	if (pre->count == (limit + FLOOD_PRE_SHARE - 1) / FLOOD_PRE_SHARE)
+		add = pre->count;           /* what the pre-filter counted this second */
+	key.pad[0] = 0;
 	v = dtab_put(s->victims, &key, now, &created);
 	if (created) {
 		memcpy(v->first_src, p->src, 16);
@@ -185,22 +221,22 @@ static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood
 	} else if (v->one_src && memcmp(v->first_src, p->src, 16) != 0) {
 		v->one_src = false;
 	}
-	if (v->alerted_us[k] && now >= v->alerted_us[k] + s->cfg->realert_s * 1000000u)
-		v->alerted_us[k] = 0, v->since_us[k] = 0, v->total[k] = 0;
-	if (!v->since_us[k])
-		v->since_us[k] = now;
-	v->total[k]++;
-	dwin_add(&v->pkts[k], 1, now, win);
+	since = v->since_us[k];
+	det_episode(s->base.d, &v->since_us[k], &v->alerted_us[k], now);
+	if (v->since_us[k] != since)      /* a new episode */
+		v->total[k] = 0;
+	v->total[k] += add;
+	dwin_add(&v->pkts[k], add, now, win);
 	dcount_add(&v->sources, dsketch_hash(p->src, 16, 0x73726373ULL), now, win);
 	if (++v->tick[k] < FLOOD_CHECK_EVERY || v->alerted_us[k])
 		return;
 	v->tick[k] = 0;
 	{
-		double rate = (double)dwin_sum(&v->pkts[k], now, win) / (double)s->cfg->flood_window_s;
+		double rate = (double)dwin_sum(&v->pkts[k], now, win) / (double)s->base.cfg->flood_window_s;
 
-		if (rate >= (double)flood_rate_limit(s, k)) {
+		if (rate >= (double)limit) {
 			v->alerted_us[k] = now;
-			s->now_us = now;
+			s->base.now_us = now;
 			flood_alert(s, &key, v, k, rate, dcount_estimate(&v->sources, now, win));
 		}
 	}
@@ -211,9 +247,9 @@ static void flood_amp_alert(struct det_flood *s, const struct flood_akey *k, str
 {
 	char victim[48], refl[48], detail[256];
 	struct det_alert a;
-	uint64_t win = s->cfg->amp_window_s * 1000000u;
+	uint64_t win = s->base.cfg->amp_window_s * 1000000u;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &flood_sig_amp, s->base.now_us);
 	det_addr_text(victim, sizeof(victim), k->ipv, k->victim);
 	det_addr_text(refl, sizeof(refl), k->ipv, m->first_reflector);
 	if (m->one_reflector)
@@ -224,53 +260,64 @@ static void flood_amp_alert(struct det_flood *s, const struct flood_akey *k, str
 	else
 		snprintf(detail, sizeof(detail),
 			 "about %.0f %s servers (udp/%u) sent %llu bytes to %s for %llu bytes of requests",
-			 dcount_estimate(&m->reflectors, s->now_us, win), kind, (unsigned)k->port,
+			 dcount_estimate(&m->reflectors, s->base.now_us, win), kind, (unsigned)k->port,
 			 (unsigned long long)resp, victim, (unsigned long long)req);
-	a.sid = FLOOD_SID_AMP;
-	a.severity = 2;
-	a.msg = "UDPリフレクション（増幅）攻撃を検知";
-	a.msg_en = "UDP reflection/amplification";
-	a.threat = FLOOD_THREAT;
-	a.clause = FLOOD_CLAUSE;
-	a.detector = "amplification";
 	a.kind = kind;
 	a.proto = 17;
 	a.ipv = k->ipv;
 	a.src = m->one_reflector ? m->first_reflector : NULL;
 	a.dst = k->victim;
 	a.direction = detect_direction(m->reflector_in, m->victim_in);
-	a.dport = -1;
-	a.ts_us = s->now_us;
 	a.since_us = m->since_us;
-	a.window_s = s->cfg->amp_window_s;
+	a.window_s = s->base.cfg->amp_window_s;
 	a.value = (double)resp;
 	a.threshold = threshold;
 	a.unit = "bytes";
 	a.count = m->resp_pkts;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 /* Bytes of a request (victim -> reflector) or an answer (reflector -> victim). */
 static void flood_amp_count(struct det_flood *s, const struct det_pkt *p, int ai, bool answer)
 {
-	uint64_t win = s->cfg->amp_window_s * 1000000u, now = p->ts_us, req, resp;
+	uint64_t win = s->base.cfg->amp_window_s * 1000000u, now = p->ts_us, req, resp, since;
 	const uint8_t *victim = answer ? p->dst : p->src, *refl = answer ? p->src : p->dst;
 	struct flood_akey k;
 	struct flood_pkey pk;
 	struct flood_amp *m;
 	struct flood_pair *pr;
-	double need, ratio = (double)s->cfg->amp_ratio;
+	double need, ratio = (double)s->base.cfg->amp_ratio;
 	int created;
+
+	uint64_t add_req = answer ? 0 : p->ip_len, add_resp = answer ? p->ip_len : 0;
 
 	memset(&k, 0, sizeof(k));
 	k.ipv = p->ipv;
 	k.port = flood_amp_ports[ai].port;
 	memcpy(k.victim, victim, 16);
+	if (!flood_amp_ports[ai].legacy) {
+		struct flood_amp_pre *pre =
+			&s->amp_pre[dsketch_hash(&k, sizeof(k), 0x616d70ULL) & (FLOOD_PRE_SLOTS - 1)];
+		uint64_t per_s = s->base.cfg->amp_bytes / s->base.cfg->amp_window_s / FLOOD_PRE_SHARE;
+		uint32_t second = (uint32_t)(now / 1000000u);
+
+		if (pre->second != second) {
+			pre->second = second;
+			pre->req = pre->resp = 0;
+		}
+		if ((uint64_t)pre->req + pre->resp < per_s) {
+			/* not (yet) a victim: counted here only */
+			pre->req += (uint32_t)add_req;
+			pre->resp += (uint32_t)add_resp;
+			if ((uint64_t)pre->req + pre->resp < per_s)
+				return;
+			add_req = pre->req;     /* this second so far, this packet included */
+			add_resp = pre->resp;
+		}
+	}
 	m = dtab_put(s->amps, &k, now, &created);
 	if (created) {
 		memcpy(m->first_reflector, refl, 16);
@@ -280,17 +327,17 @@ static void flood_amp_count(struct det_flood *s, const struct det_pkt *p, int ai
 	} else if (m->one_reflector && memcmp(m->first_reflector, refl, 16) != 0) {
 		m->one_reflector = false;
 	}
-	if (m->alerted_us && now >= m->alerted_us + s->cfg->realert_s * 1000000u)
-		m->alerted_us = 0, m->since_us = 0, m->resp_pkts = 0;
-	if (!m->since_us)
-		m->since_us = now;
+	since = m->since_us;
+	det_episode(s->base.d, &m->since_us, &m->alerted_us, now);
+	if (m->since_us != since)         /* a new episode */
+		m->resp_pkts = 0;
 	dcount_add(&m->reflectors, dsketch_hash(refl, 16, 0x7265666cULL), now, win);
-	if (answer) {
-		dwin_add(&m->resp, p->ip_len, now, win);
+	if (add_resp) {
+		dwin_add(&m->resp, add_resp, now, win);
 		m->resp_pkts++;
-	} else {
-		dwin_add(&m->req, p->ip_len, now, win);
 	}
+	if (add_req)
+		dwin_add(&m->req, add_req, now, win);
 	/* where later fragments between these two go */
 	memset(&pk, 0, sizeof(pk));
 	pk.ipv = p->ipv;
@@ -302,10 +349,10 @@ static void flood_amp_count(struct det_flood *s, const struct det_pkt *p, int ai
 		return;
 	req = dwin_sum(&m->req, now, win);
 	resp = dwin_sum(&m->resp, now, win);
-	need = flood_amp_ports[ai].legacy ? (double)s->cfg->amp_legacy_bytes : (double)s->cfg->amp_bytes;
+	need = flood_amp_ports[ai].legacy ? (double)s->base.cfg->amp_legacy_bytes : (double)s->base.cfg->amp_bytes;
 	if ((double)resp >= need && (double)resp >= ratio * (double)req) {
 		m->alerted_us = now;
-		s->now_us = now;
+		s->base.now_us = now;
 		flood_amp_alert(s, &k, m, req, resp, need, flood_amp_ports[ai].name);
 	}
 }
@@ -345,22 +392,15 @@ static void flood_loop_alert(struct det_flood *s, const struct det_pkt *p)
 	k.port = (uint16_t)(p->sport * 64u + p->dport);
 	memcpy(k.victim, p->dst, 16);
 	m = dtab_put(s->amps, &k, p->ts_us, &created);
-	if (m->alerted_us && p->ts_us < m->alerted_us + s->cfg->realert_s * 1000000u)
+	if (m->alerted_us && p->ts_us < m->alerted_us + s->base.cfg->realert_s * 1000000u)
 		return;
 	m->alerted_us = m->since_us = p->ts_us;
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &flood_sig_loop, p->ts_us);
 	det_addr_text(src, sizeof(src), p->ipv, p->src);
 	det_addr_text(dst, sizeof(dst), p->ipv, p->dst);
 	snprintf(detail, sizeof(detail), "UDP from %s port %u (%s) to %s port %u (%s): "
 		 "two small services answer each other forever", src, (unsigned)p->sport,
 		 flood_amp_ports[si].name, dst, (unsigned)p->dport, flood_amp_ports[di].name);
-	a.sid = FLOOD_SID_AMP;
-	a.severity = 2;
-	a.msg = "UDPループ攻撃（echo/chargen等）を検知";
-	a.msg_en = "UDP service loop (echo/chargen)";
-	a.threat = FLOOD_THREAT;
-	a.clause = FLOOD_CLAUSE;
-	a.detector = "amplification";
 	a.kind = "loop";
 	a.proto = 17;
 	a.ipv = p->ipv;
@@ -368,26 +408,23 @@ static void flood_loop_alert(struct det_flood *s, const struct det_pkt *p)
 	a.dst = p->dst;
 	a.direction = detect_direction(p->src_in, p->dst_in);
 	a.dport = p->dport;
-	a.ts_us = p->ts_us;
 	a.since_us = p->ts_us;
 	a.window_s = 0;
 	a.value = 1;
 	a.threshold = 1;
 	a.unit = "packets";
 	a.count = 1;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = &k;
 	a.key_len = sizeof(k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void det_flood_packet(void *state, const struct det_pkt *p)
 {
 	struct det_flood *s = state;
 
-	s->now_us = p->ts_us;
+	s->base.now_us = p->ts_us;
 	if (det_addr_is_special(p->ipv, p->dst))
 		return;
 	switch (p->proto) {
@@ -428,9 +465,9 @@ static void det_flood_packet(void *state, const struct det_pkt *p)
 static void det_flood_tick(void *state, uint64_t now_us)
 {
 	struct det_flood *s = state;
-	uint64_t fw = s->cfg->flood_window_s * 1000000u, aw = s->cfg->amp_window_s * 1000000u;
+	uint64_t fw = s->base.cfg->flood_window_s * 1000000u, aw = s->base.cfg->amp_window_s * 1000000u;
 
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	if (now_us > fw)
 		dtab_expire(s->victims, now_us - fw, 0);
 	if (now_us > aw) {
@@ -439,72 +476,32 @@ static void det_flood_tick(void *state, uint64_t now_us)
 	}
 }
 
-static void det_flood_flush(void *state)
-{
-	struct det_flood *s = state;
-
-	dtab_clear(s->victims);
-	dtab_clear(s->amps);
-	dtab_clear(s->pairs);
-	s->now_us = 0;
-}
-
-static void det_flood_counters(void *state, struct det_counters *out)
-{
-	struct det_flood *s = state;
-
-	out->alerts = s->alerts;
-	det_counters_add(out, s->victims);
-	det_counters_add(out, s->amps);
-	det_counters_add(out, s->pairs);
-}
-
-static void det_flood_destroy(void *state)
-{
-	struct det_flood *s = state;
-
-	if (!s)
-		return;
-	dtab_free(s->victims);
-	dtab_free(s->amps);
-	dtab_free(s->pairs);
-	free(s);
-}
-
 static void *det_flood_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_flood *s = calloc(1, sizeof(*s));
+	struct det_flood *s = det_base_new(sizeof(*s), d);
 
-	if (!s)
-		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
-	s->victims = dtab_new(sizeof(struct det_addr), sizeof(struct flood_victim),
-			      dtab_entries_for(sizeof(struct det_addr), sizeof(struct flood_victim),
-					       mem / 2), NULL, NULL);
-	s->amps = dtab_new(sizeof(struct flood_akey), sizeof(struct flood_amp),
-			   dtab_entries_for(sizeof(struct flood_akey), sizeof(struct flood_amp),
-					    mem * 3 / 8), NULL, NULL);
-	s->pairs = dtab_new(sizeof(struct flood_pkey), sizeof(struct flood_pair),
-			    dtab_entries_for(sizeof(struct flood_pkey), sizeof(struct flood_pair),
-					     mem / 8), NULL, NULL);
-	if (!s->victims || !s->amps || !s->pairs)
-		goto oom;
+	if (!s ||
+	    !(s->victims = det_base_table(&s->base, sizeof(struct det_addr),
+					  sizeof(struct flood_victim), mem / 2, NULL, NULL)) ||
+	    !(s->amps = det_base_table(&s->base, sizeof(struct flood_akey), sizeof(struct flood_amp),
+				       mem * 3 / 8, NULL, NULL)) ||
+	    !(s->pairs = det_base_table(&s->base, sizeof(struct flood_pkey),
+					sizeof(struct flood_pair), mem / 8, NULL, NULL))) {
+		det_base_destroy(s);
+		snprintf(err, errlen, "detectors: out of memory (flood tables)");
+		return NULL;
+	}
 	return s;
-oom:
-	det_flood_destroy(s);
-	snprintf(err, errlen, "detectors: out of memory (flood tables)");
-	return NULL;
 }
 
 const struct det_ops det_flood_ops = {
 	.name = "flood",
 	.create = det_flood_create,
-	.destroy = det_flood_destroy,
+	.destroy = det_base_destroy,
 	.packet = det_flood_packet,
 	.tick = det_flood_tick,
 	.end = NULL,
-	.flush = det_flood_flush,
-	.counters = det_flood_counters,
+	.flush = det_base_flush,
+	.counters = det_base_counters,
 	.mem_weight = 3,
 };

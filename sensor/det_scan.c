@@ -88,27 +88,43 @@ struct scan_sweep {
 	uint8_t sample[DET_SAMPLE_MAX][16];
 };
 
+/* Two small arrays keep the attempts table off the path of most packets:
+ *  - pending: per hash slot, how many attempts are held (saturating at 255,
+ *    then always "maybe"): a packet whose reverse attempt's slot is 0 cannot
+ *    answer anything, so no lookup;
+ *  - answered: per hash slot, the last (client, server, port) whose UDP
+ *    service answered and until when: a client talking to a service that
+ *    answers (DNS, QUIC) opens no new attempt for every datagram. */
+#define SCAN_PENDING_SLOTS 65536u
+#define SCAN_ANSWERED_SLOTS 16384u
+
+struct scan_answered {
+	uint32_t tag;
+	uint32_t until_s;
+};
+
 struct det_scan {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	struct dtab *attempts, *hosts, *sweeps;
-	uint64_t now_us;
-	uint64_t alerts;
+	uint8_t pending[SCAN_PENDING_SLOTS];
+	struct scan_answered answered[SCAN_ANSWERED_SLOTS];
+};
+
+static const struct det_sig scan_sig_ports = {
+	SCAN_SID_PORTS, 3, "ポートスキャンを検知", "Port scan", SCAN_THREAT, SCAN_CLAUSE, "port_scan"
+};
+static const struct det_sig scan_sig_protos = {
+	SCAN_SID_PORTS, 3, "IPプロトコルスキャンを検知", "IP protocol scan", SCAN_THREAT, SCAN_CLAUSE,
+	"port_scan"
+};
+static const struct det_sig scan_sig_sweep = {
+	SCAN_SID_SWEEP, 3, "ホストスイープ（ネットワーク探索）を検知", "Host sweep", SCAN_THREAT,
+	SCAN_CLAUSE, "host_sweep"
 };
 
 static uint64_t scan_window_us(const struct det_scan *s)
 {
-	return s->cfg->scan_window_s * 1000000u;
-}
-
-/* A new episode when the last alert is older than detect.realert. */
-static void scan_episode(const struct det_scan *s, uint64_t *since_us, uint64_t *alerted_us,
-			 uint64_t now_us)
-{
-	if (*alerted_us && now_us >= *alerted_us + s->cfg->realert_s * 1000000u)
-		*alerted_us = 0, *since_us = 0;
-	if (!*since_us || now_us < *since_us)
-		*since_us = now_us;
+	return s->base.cfg->scan_window_s * 1000000u;
 }
 
 static void scan_kinds_text(char *buf, size_t len, uint32_t kinds, const char **first)
@@ -144,7 +160,7 @@ static void scan_alert_ports(struct det_scan *s, const struct scan_hkey *k, stru
 	const char *first;
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &scan_sig_ports, s->base.now_us);
 	for (unsigned i = 0; i < h->nsample; i++) {
 		snprintf(ports[i], sizeof(ports[i]), "%u", (unsigned)h->sample[i]);
 		a.sample[i] = ports[i];
@@ -155,35 +171,24 @@ static void scan_alert_ports(struct det_scan *s, const struct scan_hkey *k, stru
 	scan_kinds_text(kinds, sizeof(kinds), h->kinds, &first);
 	snprintf(detail, sizeof(detail),
 		 "%s probed about %.0f ports of %s in %.0f s without an answer (%s; %llu answered)",
-		 src, est, dst, (double)(s->now_us - h->since_us) / 1e6, kinds,
+		 src, est, dst, (double)(s->base.now_us - h->since_us) / 1e6, kinds,
 		 (unsigned long long)h->answered);
-	a.sid = SCAN_SID_PORTS;
-	a.severity = 3;
-	a.msg = "ポートスキャンを検知";
-	a.msg_en = "Port scan";
-	a.threat = SCAN_THREAT;
-	a.clause = SCAN_CLAUSE;
-	a.detector = "port_scan";
 	a.kind = scan_kind_of(h->kinds);
 	a.proto = k->src.pad[0];
 	a.ipv = k->src.ipv;
 	a.src = k->src.a;
 	a.dst = k->dst.a;
 	a.direction = detect_direction(h->src_in, h->dst_in);
-	a.dport = -1;
-	a.ts_us = s->now_us;
 	a.since_us = h->since_us;
-	a.window_s = s->cfg->scan_window_s;
+	a.window_s = s->base.cfg->scan_window_s;
 	a.value = (double)(uint64_t)(est + 0.5);
-	a.threshold = (double)s->cfg->scan_ports;
+	a.threshold = (double)s->base.cfg->scan_ports;
 	a.unit = "ports";
 	a.count = h->failed;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void scan_alert_protos(struct det_scan *s, const struct scan_hkey *k, struct scan_host *h)
@@ -193,7 +198,7 @@ static void scan_alert_protos(struct det_scan *s, const struct scan_hkey *k, str
 	struct det_alert a;
 	unsigned n = 0;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &scan_sig_protos, s->base.now_us);
 	for (unsigned p = 0; p < SCAN_PROTO_BITS && n < DET_SAMPLE_MAX; p++)
 		if (h->protos[p / 64] & (1ULL << (p % 64))) {
 			snprintf(protos[n], sizeof(protos[n]), "%u", p);
@@ -204,33 +209,22 @@ static void scan_alert_protos(struct det_scan *s, const struct scan_hkey *k, str
 	det_addr_text(src, sizeof(src), k->src.ipv, k->src.a);
 	det_addr_text(dst, sizeof(dst), k->dst.ipv, k->dst.a);
 	snprintf(detail, sizeof(detail), "%s sent packets of %u IP protocols to %s in %.0f s",
-		 src, h->nprotos, dst, (double)(s->now_us - h->protos_since_us) / 1e6);
-	a.sid = SCAN_SID_PORTS;
-	a.severity = 3;
-	a.msg = "IPプロトコルスキャンを検知";
-	a.msg_en = "IP protocol scan";
-	a.threat = SCAN_THREAT;
-	a.clause = SCAN_CLAUSE;
-	a.detector = "port_scan";
+		 src, h->nprotos, dst, (double)(s->base.now_us - h->protos_since_us) / 1e6);
 	a.kind = "ip_protocol";
 	a.ipv = k->src.ipv;
 	a.src = k->src.a;
 	a.dst = k->dst.a;
 	a.direction = detect_direction(h->src_in, h->dst_in);
-	a.dport = -1;
-	a.ts_us = s->now_us;
 	a.since_us = h->protos_since_us;
-	a.window_s = s->cfg->scan_window_s;
+	a.window_s = s->base.cfg->scan_window_s;
 	a.value = h->nprotos;
-	a.threshold = (double)s->cfg->scan_protocols;
+	a.threshold = (double)s->base.cfg->scan_protocols;
 	a.unit = "protocols";
 	a.count = h->nprotos;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void scan_alert_sweep(struct det_scan *s, const struct scan_skey *k, struct scan_sweep *w,
@@ -240,7 +234,7 @@ static void scan_alert_sweep(struct det_scan *s, const struct scan_skey *k, stru
 	const char *first;
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &scan_sig_sweep, s->base.now_us);
 	for (unsigned i = 0; i < w->nsample; i++) {
 		det_addr_text(hosts[i], sizeof(hosts[i]), k->ipv, w->sample[i]);
 		a.sample[i] = hosts[i];
@@ -251,33 +245,23 @@ static void scan_alert_sweep(struct det_scan *s, const struct scan_skey *k, stru
 	snprintf(detail, sizeof(detail),
 		 "%s tried port %u/%s on about %.0f hosts in %.0f s without an answer (%s)",
 		 src, (unsigned)k->dport, k->proto == 17 ? "udp" : "tcp", est,
-		 (double)(s->now_us - w->since_us) / 1e6, kinds);
-	a.sid = SCAN_SID_SWEEP;
-	a.severity = 3;
-	a.msg = "ホストスイープ（ネットワーク探索）を検知";
-	a.msg_en = "Host sweep";
-	a.threat = SCAN_THREAT;
-	a.clause = SCAN_CLAUSE;
-	a.detector = "host_sweep";
+		 (double)(s->base.now_us - w->since_us) / 1e6, kinds);
 	a.kind = scan_kind_of(w->kinds);
 	a.proto = k->proto;
 	a.ipv = k->ipv;
 	a.src = k->src;
 	a.direction = detect_direction(w->src_in, w->inside >= w->outside);
 	a.dport = k->dport;
-	a.ts_us = s->now_us;
 	a.since_us = w->since_us;
-	a.window_s = s->cfg->scan_window_s;
+	a.window_s = s->base.cfg->scan_window_s;
 	a.value = (double)(uint64_t)(est + 0.5);
-	a.threshold = (double)s->cfg->scan_hosts;
+	a.threshold = (double)s->base.cfg->scan_hosts;
 	a.unit = "hosts";
 	a.count = w->failed;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 /* One failed attempt of src to dst:dport/proto. */
@@ -285,7 +269,7 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 			const uint8_t *dst, uint16_t dport, enum scan_kind kind, bool src_in,
 			bool dst_in, uint64_t attempt_us)
 {
-	uint64_t win = scan_window_us(s), now = s->now_us;
+	uint64_t win = scan_window_us(s), now = s->base.now_us;
 	struct scan_hkey hk;
 	struct scan_skey sk;
 	struct scan_host *h;
@@ -303,14 +287,14 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 		h->src_in = src_in;
 		h->dst_in = dst_in;
 	}
-	scan_episode(s, &h->since_us, &h->alerted_us, attempt_us);
+	det_episode(s->base.d, &h->since_us, &h->alerted_us, attempt_us);
 	h->failed++;
 	h->kinds |= 1u << kind;
 	item = ((uint64_t)proto << 16) | dport;
 	fresh = dcount_add(&h->ports, dsketch_hash(&item, sizeof(item), 0x706f727473ULL), now, win);
 	if (fresh && h->nsample < DET_SAMPLE_MAX)
 		h->sample[h->nsample++] = dport;
-	if (!h->alerted_us && (est = dcount_estimate(&h->ports, now, win)) >= (double)s->cfg->scan_ports) {
+	if (!h->alerted_us && (est = dcount_estimate(&h->ports, now, win)) >= (double)s->base.cfg->scan_ports) {
 		h->alerted_us = now;
 		scan_alert_ports(s, &hk, h, est);
 	}
@@ -323,7 +307,7 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 	w = dtab_put(s->sweeps, &sk, now, &created);
 	if (created)
 		w->src_in = src_in;
-	scan_episode(s, &w->since_us, &w->alerted_us, attempt_us);
+	det_episode(s->base.d, &w->since_us, &w->alerted_us, attempt_us);
 	w->failed++;
 	w->kinds |= 1u << kind;
 	fresh = dcount_add(&w->hosts, dsketch_hash(dst, 16, 0x686f737473ULL), now, win);
@@ -335,10 +319,27 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 		if (w->nsample < DET_SAMPLE_MAX)
 			memcpy(w->sample[w->nsample++], dst, 16);
 	}
-	if (!w->alerted_us && (est = dcount_estimate(&w->hosts, now, win)) >= (double)s->cfg->scan_hosts) {
+	if (!w->alerted_us && (est = dcount_estimate(&w->hosts, now, win)) >= (double)s->base.cfg->scan_hosts) {
 		w->alerted_us = now;
 		scan_alert_sweep(s, &sk, w, est);
 	}
+}
+
+static uint64_t scan_akey_hash(const struct scan_akey *k)
+{
+	return dsketch_hash(k, sizeof(*k), 0x617474ULL);
+}
+
+static void scan_pending_add(struct det_scan *s, const struct scan_akey *k, int delta)
+{
+	uint8_t *c = &s->pending[scan_akey_hash(k) & (SCAN_PENDING_SLOTS - 1)];
+
+	if (*c == 255)
+		return;                 /* saturated: stays "maybe" */
+	if (delta > 0)
+		(*c)++;
+	else if (*c > 0)
+		(*c)--;
 }
 
 /* An attempt leaves the table unanswered: timed out, evicted, or at the end. */
@@ -349,6 +350,7 @@ static void scan_attempt_leave(void *ctx, const void *key, void *val, uint64_t l
 	struct det_scan *s = ctx;
 
 	(void)last_us;
+	scan_pending_add(s, k, -1);
 	scan_failed(s, k->ipv, k->proto, k->src, k->dst, k->dport, (enum scan_kind)at->kind,
 		    at->src_in, at->dst_in, at->first_us);
 }
@@ -371,9 +373,12 @@ static void scan_answer(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 	struct scan_attempt *at;
 
 	scan_akey_set(&k, ipv, proto, src, dst, dport);
+	if (!s->pending[scan_akey_hash(&k) & (SCAN_PENDING_SLOTS - 1)])
+		return;
 	at = dtab_get(s->attempts, &k);
 	if (!at)
 		return;
+	scan_pending_add(s, &k, -1);
 	if (ok) {
 		struct scan_hkey hk;
 		struct scan_host *h;
@@ -405,6 +410,7 @@ static void scan_attempt(struct det_scan *s, const struct det_pkt *p, enum scan_
 	scan_akey_set(&k, p->ipv, p->proto, p->src, p->dst, p->dport);
 	at = dtab_put(s->attempts, &k, p->ts_us, &created);
 	if (created) {
+		scan_pending_add(s, &k, 1);
 		at->first_us = p->ts_us;
 		at->kind = (uint8_t)kind;
 		at->src_in = p->src_in;
@@ -462,7 +468,7 @@ static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
 		h->src_in = p->src_in;
 		h->dst_in = p->dst_in;
 	}
-	if (h->protos_alerted_us && now >= h->protos_alerted_us + s->cfg->realert_s * 1000000u)
+	if (h->protos_alerted_us && now >= h->protos_alerted_us + s->base.cfg->realert_s * 1000000u)
 		h->protos_alerted_us = 0;
 	if (!h->protos_since_us || now >= h->protos_since_us + win) {
 		memset(h->protos, 0, sizeof(h->protos));
@@ -473,17 +479,41 @@ static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
 		h->protos[p->proto / 64] |= 1ULL << (p->proto % 64);
 		h->nprotos++;
 	}
-	if (!h->protos_alerted_us && h->nprotos >= s->cfg->scan_protocols) {
+	if (!h->protos_alerted_us && h->nprotos >= s->base.cfg->scan_protocols) {
 		h->protos_alerted_us = now;
 		scan_alert_protos(s, &hk, h);
 	}
+}
+
+/* answer: p comes from a UDP service (its source port): remember that its
+ * client was answered, for a while.  Else: whether p goes to a service that
+ * answered p's sender lately (no attempt then). */
+static bool scan_udp_answered(struct det_scan *s, const struct det_pkt *p, bool answer)
+{
+	struct scan_akey k;
+	struct scan_answered *a;
+	uint64_t h;
+	uint32_t now_s = (uint32_t)(p->ts_us / 1000000u);
+
+	if (answer)
+		scan_akey_set(&k, p->ipv, 17, p->dst, p->src, p->sport);
+	else
+		scan_akey_set(&k, p->ipv, 17, p->src, p->dst, p->dport);
+	h = scan_akey_hash(&k);
+	a = &s->answered[h & (SCAN_ANSWERED_SLOTS - 1)];
+	if (answer) {
+		a->tag = (uint32_t)(h >> 32);
+		a->until_s = now_s + (uint32_t)s->base.cfg->scan_timeout_s;
+		return true;
+	}
+	return a->tag == (uint32_t)(h >> 32) && now_s < a->until_s;
 }
 
 static void det_scan_packet(void *state, const struct det_pkt *p)
 {
 	struct det_scan *s = state;
 
-	s->now_us = p->ts_us;
+	s->base.now_us = p->ts_us;
 	if (p->fragment)
 		return;
 	switch (p->proto) {
@@ -511,8 +541,9 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 	case 17:
 		/* an answer first: a reply from a service port ends its attempt */
 		scan_answer(s, p->ipv, 17, p->dst, p->src, p->sport, true);
+		scan_udp_answered(s, p, true);
 		if ((p->dport <= 1024 || p->dport < p->sport) &&
-		    !det_addr_is_special(p->ipv, p->dst))
+		    !det_addr_is_special(p->ipv, p->dst) && !scan_udp_answered(s, p, false))
 			scan_attempt(s, p, SCAN_UDP);
 		break;
 	case 1:
@@ -529,9 +560,9 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 static void det_scan_tick(void *state, uint64_t now_us)
 {
 	struct det_scan *s = state;
-	uint64_t to = s->cfg->scan_timeout_s * 1000000u, win = scan_window_us(s);
+	uint64_t to = s->base.cfg->scan_timeout_s * 1000000u, win = scan_window_us(s);
 
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	if (now_us > to)
 		dtab_expire(s->attempts, now_us - to, 0);
 	if (now_us > win) {
@@ -545,7 +576,7 @@ static void det_scan_end(void *state, uint64_t now_us)
 	struct det_scan *s = state;
 
 	/* what is unanswered at the end of the input failed */
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	dtab_expire(s->attempts, UINT64_MAX, 0);
 }
 
@@ -553,70 +584,38 @@ static void det_scan_flush(void *state)
 {
 	struct det_scan *s = state;
 
-	dtab_clear(s->attempts);
-	dtab_clear(s->hosts);
-	dtab_clear(s->sweeps);
-	s->now_us = 0;
-}
-
-static void det_scan_counters(void *state, struct det_counters *out)
-{
-	struct det_scan *s = state;
-
-	out->alerts = s->alerts;
-	det_counters_add(out, s->attempts);
-	det_counters_add(out, s->hosts);
-	det_counters_add(out, s->sweeps);
-}
-
-static void det_scan_destroy(void *state)
-{
-	struct det_scan *s = state;
-
-	if (!s)
-		return;
-	dtab_free(s->attempts);
-	dtab_free(s->hosts);
-	dtab_free(s->sweeps);
-	free(s);
+	det_base_flush(&s->base);
+	memset(s->pending, 0, sizeof(s->pending));
+	memset(s->answered, 0, sizeof(s->answered));
 }
 
 static void *det_scan_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_scan *s = calloc(1, sizeof(*s));
+	struct det_scan *s = det_base_new(sizeof(*s), d);
 
-	if (!s)
-		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
 	/* a quarter for attempts (small, many), the rest split */
-	s->attempts = dtab_new(sizeof(struct scan_akey), sizeof(struct scan_attempt),
-			       dtab_entries_for(sizeof(struct scan_akey), sizeof(struct scan_attempt),
-						mem / 4),
-			       scan_attempt_leave, s);
-	s->hosts = dtab_new(sizeof(struct scan_hkey), sizeof(struct scan_host),
-			    dtab_entries_for(sizeof(struct scan_hkey), sizeof(struct scan_host),
-					     mem * 3 / 8), NULL, NULL);
-	s->sweeps = dtab_new(sizeof(struct scan_skey), sizeof(struct scan_sweep),
-			     dtab_entries_for(sizeof(struct scan_skey), sizeof(struct scan_sweep),
-					      mem * 3 / 8), NULL, NULL);
-	if (!s->attempts || !s->hosts || !s->sweeps)
-		goto oom;
+	if (!s ||
+	    !(s->attempts = det_base_table(&s->base, sizeof(struct scan_akey),
+					   sizeof(struct scan_attempt), mem / 4, scan_attempt_leave, s)) ||
+	    !(s->hosts = det_base_table(&s->base, sizeof(struct scan_hkey), sizeof(struct scan_host),
+					mem * 3 / 8, NULL, NULL)) ||
+	    !(s->sweeps = det_base_table(&s->base, sizeof(struct scan_skey),
+					 sizeof(struct scan_sweep), mem * 3 / 8, NULL, NULL))) {
+		det_base_destroy(s);
+		snprintf(err, errlen, "detectors: out of memory (scan tables)");
+		return NULL;
+	}
 	return s;
-oom:
-	det_scan_destroy(s);
-	snprintf(err, errlen, "detectors: out of memory (scan tables)");
-	return NULL;
 }
 
 const struct det_ops det_scan_ops = {
 	.name = "scan",
 	.create = det_scan_create,
-	.destroy = det_scan_destroy,
+	.destroy = det_base_destroy,
 	.packet = det_scan_packet,
 	.tick = det_scan_tick,
 	.end = det_scan_end,
 	.flush = det_scan_flush,
-	.counters = det_scan_counters,
+	.counters = det_base_counters,
 	.mem_weight = 4,
 };

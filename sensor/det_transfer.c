@@ -37,7 +37,7 @@
 #define XFER_SID_PAIR 9141u
 #define XFER_SID_HOST 9142u
 #define XFER_TOP 4
-#define XFER_CACHE_MAX 4096u        /* slots (56 bytes each), a power of two */
+#define XFER_CACHE_MAX 32768u       /* slots (60 bytes each), a power of two */
 
 struct xfer_pkey {                 /* source and destination: 36 bytes */
 	uint8_t ipv;
@@ -72,18 +72,27 @@ struct xfer_slot {                 /* bytes not yet in the tables */
 };
 
 struct det_transfer {
-	struct detect *d;
-	const struct detect_config *cfg;
+	struct det_base base;
 	struct dtab *pairs, *hosts;
+	/* the cache (cache, used): not dtabs, so det_transfer_counters adds it */
 	struct xfer_slot *cache;
 	uint32_t cache_mask;
-	uint64_t now_us;
-	uint64_t alerts;
+	uint32_t *used;                 /* indexes of the slots in use, for the tick */
+	uint32_t nused;
+};
+
+static const struct det_sig xfer_sig_pair = {
+	XFER_SID_PAIR, 3, "外部ホストへの大量データ送信を検知", "Large outbound transfer to one host",
+	"insider", "第6(3)③", "large_transfer"
+};
+static const struct det_sig xfer_sig_host = {
+	XFER_SID_HOST, 3, "外部への大量データ送信を検知（ホスト合計）", "Large outbound transfer (host total)",
+	"insider", "第6(3)③", "large_transfer"
 };
 
 static uint64_t xfer_window_us(const struct det_transfer *s)
 {
-	return s->cfg->xfer_window_s * 1000000u;
+	return s->base.cfg->xfer_window_s * 1000000u;
 }
 
 static uint64_t xfer_rotl(uint64_t x, unsigned r)
@@ -105,15 +114,19 @@ static uint32_t xfer_slot_of(const struct det_transfer *s, const uint8_t *src, c
 	return (uint32_t)h & s->cache_mask;
 }
 
-/* A new episode: after detect.realert, or when the window was empty. */
+/* A new episode: when the window was empty (since cleared here), or after
+ * detect.realert (det_episode moves since).  It starts with the slot's
+ * first packet, start_us, not at now_us, when the bytes reach the tables. */
 static void xfer_episode(const struct det_transfer *s, uint64_t *since_us, uint64_t *alerted_us,
 			 uint64_t *packets, uint64_t window_sum, uint64_t start_us, uint64_t now_us)
 {
-	if (*alerted_us && now_us >= *alerted_us + s->cfg->realert_s * 1000000u)
-		*alerted_us = 0, *since_us = 0;
+	uint64_t since;
+
 	if (!*alerted_us && window_sum == 0)
 		*since_us = 0;
-	if (!*since_us) {
+	since = *since_us;
+	det_episode(s->base.d, since_us, alerted_us, now_us);
+	if (!since || *since_us != since) {
 		*since_us = start_us;
 		*packets = 0;
 	}
@@ -125,38 +138,27 @@ static void xfer_alert_pair(struct det_transfer *s, const struct xfer_pkey *k,
 	char src[48], dst[48], detail[256];
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &xfer_sig_pair, s->base.now_us);
 	det_addr_text(src, sizeof(src), k->ipv, k->src);
 	det_addr_text(dst, sizeof(dst), k->ipv, k->dst);
 	snprintf(detail, sizeof(detail), "%s sent %.1f MB to %s in %.0f s (%llu packets)", src,
-		 (double)sum / 1e6, dst, (double)(s->now_us - v->since_us) / 1e6,
+		 (double)sum / 1e6, dst, (double)(s->base.now_us - v->since_us) / 1e6,
 		 (unsigned long long)v->packets);
-	a.sid = XFER_SID_PAIR;
-	a.severity = 3;
-	a.msg = "外部ホストへの大量データ送信を検知";
-	a.msg_en = "Large outbound transfer to one host";
-	a.threat = "insider";
-	a.clause = "第6(3)③";
-	a.detector = "large_transfer";
 	a.kind = "pair";
 	a.ipv = k->ipv;
 	a.src = k->src;
 	a.dst = k->dst;
 	a.direction = detect_direction(true, false);
-	a.dport = -1;
-	a.ts_us = s->now_us;
 	a.since_us = v->since_us;
-	a.window_s = s->cfg->xfer_window_s;
+	a.window_s = s->base.cfg->xfer_window_s;
 	a.value = (double)sum;
-	a.threshold = (double)s->cfg->xfer_pair_bytes;
+	a.threshold = (double)s->base.cfg->xfer_pair_bytes;
 	a.unit = "bytes";
 	a.count = v->packets;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 static void xfer_alert_host(struct det_transfer *s, const struct det_addr *k,
@@ -167,12 +169,12 @@ static void xfer_alert_host(struct det_transfer *s, const struct det_addr *k,
 	uint64_t win = xfer_window_us(s);
 	struct det_alert a;
 
-	memset(&a, 0, sizeof(a));
+	det_alert_init(&a, &xfer_sig_host, s->base.now_us);
 	/* the destinations updated within the window, largest first */
 	for (unsigned i = 0; i < XFER_TOP; i++) {
 		unsigned j = n;
 
-		if (!v->top[i].bytes || v->top[i].at_us + win <= s->now_us)
+		if (!v->top[i].bytes || v->top[i].at_us + win <= s->base.now_us)
 			continue;
 		while (j > 0 && v->top[order[j - 1]].bytes < v->top[i].bytes) {
 			order[j] = order[j - 1];
@@ -190,38 +192,27 @@ static void xfer_alert_host(struct det_transfer *s, const struct det_addr *k,
 	if (n)
 		snprintf(detail, sizeof(detail),
 			 "%s sent %.1f MB to outside hosts in %.0f s (%llu packets; most to %s, %.1f MB)",
-			 src, (double)sum / 1e6, (double)(s->now_us - v->since_us) / 1e6,
+			 src, (double)sum / 1e6, (double)(s->base.now_us - v->since_us) / 1e6,
 			 (unsigned long long)v->packets, top[0],
 			 (double)v->top[order[0]].bytes / 1e6);
 	else
 		snprintf(detail, sizeof(detail), "%s sent %.1f MB to outside hosts in %.0f s (%llu packets)",
-			 src, (double)sum / 1e6, (double)(s->now_us - v->since_us) / 1e6,
+			 src, (double)sum / 1e6, (double)(s->base.now_us - v->since_us) / 1e6,
 			 (unsigned long long)v->packets);
-	a.sid = XFER_SID_HOST;
-	a.severity = 3;
-	a.msg = "外部への大量データ送信を検知（ホスト合計）";
-	a.msg_en = "Large outbound transfer (host total)";
-	a.threat = "insider";
-	a.clause = "第6(3)③";
-	a.detector = "large_transfer";
 	a.kind = "host";
 	a.ipv = k->ipv;
 	a.src = k->a;
 	a.direction = detect_direction(true, false);
-	a.dport = -1;
-	a.ts_us = s->now_us;
 	a.since_us = v->since_us;
-	a.window_s = s->cfg->xfer_window_s;
+	a.window_s = s->base.cfg->xfer_window_s;
 	a.value = (double)sum;
-	a.threshold = (double)s->cfg->xfer_host_bytes;
+	a.threshold = (double)s->base.cfg->xfer_host_bytes;
 	a.unit = "bytes";
 	a.count = v->packets;
-	a.period_s = a.jitter = -1;
 	a.detail = detail;
 	a.key = k;
 	a.key_len = sizeof(*k);
-	if (detect_emit(s->d, &a) == 0)
-		s->alerts++;
+	det_base_raise(&s->base, &a);
 }
 
 /* Remember dst's window total among the host's largest. */
@@ -264,14 +255,14 @@ static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64
 
 	if (!sl->packets)
 		return;
-	s->now_us = now;
+	s->base.now_us = now;
 	pv = dtab_put(s->pairs, &sl->k, now, &created);
 	xfer_episode(s, &pv->since_us, &pv->alerted_us, &pv->packets,
 		     created ? 0 : dwin_sum(&pv->bytes, now, win), sl->first_us, now);
 	dwin_add(&pv->bytes, sl->bytes, now, win);
 	pv->packets += sl->packets;
 	sum = dwin_sum(&pv->bytes, now, win);
-	if (!pv->alerted_us && sum >= s->cfg->xfer_pair_bytes) {
+	if (!pv->alerted_us && sum >= s->base.cfg->xfer_pair_bytes) {
 		pv->alerted_us = now;
 		xfer_alert_pair(s, &sl->k, pv, sum);
 	}
@@ -284,7 +275,7 @@ static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64
 	dwin_add(&hv->bytes, sl->bytes, now, win);
 	hv->packets += sl->packets;
 	sum = dwin_sum(&hv->bytes, now, win);
-	if (!hv->alerted_us && sum >= s->cfg->xfer_host_bytes) {
+	if (!hv->alerted_us && sum >= s->base.cfg->xfer_host_bytes) {
 		hv->alerted_us = now;
 		xfer_alert_host(s, &hk, hv, sum);
 	}
@@ -305,7 +296,10 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 		sl->bytes += p->ip_len;
 		return;
 	}
-	xfer_slot_flush(s, sl, p->ts_us);
+	if (sl->packets)
+		xfer_slot_flush(s, sl, p->ts_us);
+	else
+		s->used[s->nused++] = (uint32_t)(sl - s->cache);
 	memset(&sl->k, 0, sizeof(sl->k));
 	sl->k.ipv = p->ipv;
 	memcpy(sl->k.src, p->src, 16);
@@ -317,8 +311,9 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 
 static void xfer_cache_flush(struct det_transfer *s, uint64_t now_us)
 {
-	for (uint32_t i = 0; i <= s->cache_mask; i++)
-		xfer_slot_flush(s, &s->cache[i], now_us);
+	for (uint32_t i = 0; i < s->nused; i++)
+		xfer_slot_flush(s, &s->cache[s->used[i]], now_us);
+	s->nused = 0;
 }
 
 static void det_transfer_tick(void *state, uint64_t now_us)
@@ -327,7 +322,7 @@ static void det_transfer_tick(void *state, uint64_t now_us)
 	uint64_t win = xfer_window_us(s);
 
 	xfer_cache_flush(s, now_us);
-	s->now_us = now_us;
+	s->base.now_us = now_us;
 	if (now_us > win) {
 		dtab_expire(s->pairs, now_us - win, 0);
 		dtab_expire(s->hosts, now_us - win, 0);
@@ -343,20 +338,18 @@ static void det_transfer_flush(void *state)
 {
 	struct det_transfer *s = state;
 
-	dtab_clear(s->pairs);
-	dtab_clear(s->hosts);
+	det_base_flush(&s->base);
 	memset(s->cache, 0, ((size_t)s->cache_mask + 1) * sizeof(*s->cache));
-	s->now_us = 0;
+	s->nused = 0;
 }
 
+/* The tables' counters and the cache's memory. */
 static void det_transfer_counters(void *state, struct det_counters *out)
 {
 	struct det_transfer *s = state;
 
-	out->alerts = s->alerts;
-	det_counters_add(out, s->pairs);
-	det_counters_add(out, s->hosts);
-	out->tab.bytes += ((uint64_t)s->cache_mask + 1) * sizeof(*s->cache);
+	det_base_counters(&s->base, out);
+	out->tab.bytes += ((uint64_t)s->cache_mask + 1) * (sizeof(*s->cache) + sizeof(*s->used));
 }
 
 static void det_transfer_destroy(void *state)
@@ -365,37 +358,33 @@ static void det_transfer_destroy(void *state)
 
 	if (!s)
 		return;
-	dtab_free(s->pairs);
-	dtab_free(s->hosts);
 	free(s->cache);
-	free(s);
+	free(s->used);
+	det_base_destroy(&s->base);
 }
 
 static void *det_transfer_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
-	struct det_transfer *s = calloc(1, sizeof(*s));
+	struct det_transfer *s = det_base_new(sizeof(*s), d);
 	uint32_t slots = XFER_CACHE_MAX;
 	uint64_t cache_bytes;
 
 	if (!s)
 		goto oom;
-	s->d = d;
-	s->cfg = detect_cfg(d);
-	/* the cache takes at most a sixteenth; the tables share the rest */
-	while (slots > 16 && (uint64_t)slots * sizeof(struct xfer_slot) > mem / 16)
+	/* the cache takes at most a quarter; the tables share the rest */
+	while (slots > 16 && (uint64_t)slots * (sizeof(struct xfer_slot) + 4) > mem / 4)
 		slots >>= 1;
 	s->cache_mask = slots - 1;
 	s->cache = calloc(slots, sizeof(*s->cache));
-	cache_bytes = (uint64_t)slots * sizeof(struct xfer_slot);
+	s->used = calloc(slots, sizeof(*s->used));
+	cache_bytes = (uint64_t)slots * (sizeof(struct xfer_slot) + sizeof(*s->used));
 	mem = mem > cache_bytes ? mem - cache_bytes : 0;
 	/* pairs outnumber sources: three quarters for them */
-	s->pairs = dtab_new(sizeof(struct xfer_pkey), sizeof(struct xfer_pair),
-			    dtab_entries_for(sizeof(struct xfer_pkey), sizeof(struct xfer_pair),
-					     mem * 3 / 4), NULL, NULL);
-	s->hosts = dtab_new(sizeof(struct det_addr), sizeof(struct xfer_host),
-			    dtab_entries_for(sizeof(struct det_addr), sizeof(struct xfer_host), mem / 4),
-			    NULL, NULL);
-	if (!s->cache || !s->pairs || !s->hosts)
+	if (!s->cache || !s->used ||
+	    !(s->pairs = det_base_table(&s->base, sizeof(struct xfer_pkey), sizeof(struct xfer_pair),
+					mem * 3 / 4, NULL, NULL)) ||
+	    !(s->hosts = det_base_table(&s->base, sizeof(struct det_addr), sizeof(struct xfer_host),
+					mem / 4, NULL, NULL)))
 		goto oom;
 	return s;
 oom:

@@ -42,7 +42,7 @@ void detect_config_defaults(struct detect_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->enabled = 1;
-	c->memory = 64u << 20;
+	c->memory = 16u << 20;
 	c->realert_s = 3600;
 
 	c->scan_on = 1;
@@ -188,7 +188,7 @@ bool det_addr_is_special(uint8_t ipv, const uint8_t *a)
 
 	if (ipv == 4)
 		return a[0] >= 224 || (a[0] == 0) ||
-		       (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255) || a[3] == 255;
+		       (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255);
 	return a[0] == 0xff || memcmp(a, zero, 16) == 0;
 }
 
@@ -243,6 +243,90 @@ void det_counters_add(struct det_counters *out, const struct dtab *t)
 	out->tab.evicted += s.evicted;
 	out->tab.expired += s.expired;
 	out->tab.bytes += s.bytes;
+}
+
+void *det_base_new(size_t size, struct detect *d)
+{
+	struct det_base *b = calloc(1, size);
+
+	if (b) {
+		b->d = d;
+		b->cfg = &d->cfg;
+	}
+	return b;
+}
+
+struct dtab *det_base_table(struct det_base *b, size_t key_size, size_t val_size,
+			    uint64_t bytes, dtab_leave_fn leave, void *ctx)
+{
+	struct dtab *t;
+
+	if (b->ntab == DET_MAX_TABLES)
+		return NULL;
+	t = dtab_new(key_size, val_size, dtab_entries_for(key_size, val_size, bytes), leave, ctx);
+	if (t)
+		b->tab[b->ntab++] = t;
+	return t;
+}
+
+void det_base_raise(struct det_base *b, const struct det_alert *a)
+{
+	if (detect_emit(b->d, a) == 0)
+		b->alerts++;
+}
+
+void det_base_destroy(void *s)
+{
+	struct det_base *b = s;
+
+	if (!b)
+		return;
+	for (unsigned i = 0; i < b->ntab; i++)
+		dtab_free(b->tab[i]);
+	free(b);
+}
+
+void det_base_flush(void *s)
+{
+	struct det_base *b = s;
+
+	for (unsigned i = 0; i < b->ntab; i++)
+		dtab_clear(b->tab[i]);
+	b->now_us = 0;
+}
+
+void det_base_counters(void *s, struct det_counters *out)
+{
+	struct det_base *b = s;
+
+	out->alerts = b->alerts;
+	for (unsigned i = 0; i < b->ntab; i++)
+		det_counters_add(out, b->tab[i]);
+}
+
+void det_alert_init(struct det_alert *a, const struct det_sig *sig, uint64_t ts_us)
+{
+	memset(a, 0, sizeof(*a));
+	a->sid = sig->sid;
+	a->severity = sig->severity;
+	a->msg = sig->msg;
+	a->msg_en = sig->msg_en;
+	a->threat = sig->threat;
+	a->clause = sig->clause;
+	a->detector = sig->detector;
+	a->dport = -1;
+	a->period_s = a->jitter = -1;
+	a->ts_us = ts_us;
+}
+
+bool det_episode(const struct detect *d, uint64_t *since_us, uint64_t *alerted_us,
+		 uint64_t at_us)
+{
+	if (*alerted_us && at_us >= *alerted_us + d->cfg.realert_s * 1000000u)
+		*alerted_us = 0, *since_us = 0;
+	if (!*since_us || at_us < *since_us)
+		*since_us = at_us;
+	return *alerted_us == 0;
 }
 
 /* ---- alerts --------------------------------------------------------------- */

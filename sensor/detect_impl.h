@@ -77,11 +77,54 @@ struct det_alert {
 	size_t key_len;
 };
 
+/* What is fixed about one kind of alert. */
+struct det_sig {
+	uint32_t sid;
+	uint8_t severity;
+	const char *msg, *msg_en;
+	const char *threat, *clause;
+	const char *detector;
+};
+
+/* a = the alert of sig at ts_us, every optional field absent. */
+void det_alert_init(struct det_alert *a, const struct det_sig *sig, uint64_t ts_us);
+
+/* An episode of one key: a new one begins when the last alert is
+ * detect.realert old (since and alerted are then reset); since becomes
+ * at_us if that is earlier.  True while the episode may still alert. */
+bool det_episode(const struct detect *d, uint64_t *since_us, uint64_t *alerted_us,
+		 uint64_t at_us);
+
 /* Counters every detector keeps; detect.c adds them up. */
 struct det_counters {
 	uint64_t alerts;
 	struct dtab_stats tab;           /* summed over the detector's tables */
 };
+
+/* The start of every detector's state: its tables are made through
+ * det_base_table and then flushed, counted and freed by the det_base_*
+ * functions, which fit det_ops directly. */
+#define DET_MAX_TABLES 4
+struct det_base {
+	struct detect *d;
+	const struct detect_config *cfg;
+	struct dtab *tab[DET_MAX_TABLES];
+	unsigned ntab;
+	uint64_t now_us;
+	uint64_t alerts;                 /* raised */
+};
+
+/* calloc size bytes (a struct that starts with struct det_base) and set
+ * its base; NULL when out of memory. */
+void *det_base_new(size_t size, struct detect *d);
+/* A table of entries that fit in bytes; NULL when out of memory. */
+struct dtab *det_base_table(struct det_base *b, size_t key_size, size_t val_size,
+			    uint64_t bytes, dtab_leave_fn leave, void *ctx);
+/* Raise a (detect_emit) and count it. */
+void det_base_raise(struct det_base *b, const struct det_alert *a);
+void det_base_destroy(void *s);
+void det_base_flush(void *s);
+void det_base_counters(void *s, struct det_counters *out);
 
 struct det_ops {
 	const char *name;                /* "scan", "flood", ... (stats) */

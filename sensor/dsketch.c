@@ -162,7 +162,7 @@ void dperiod_score_times(const uint64_t *t, unsigned n, struct dperiod_score *ou
 	out->intervals = k;
 	out->period_s = med / 1e6;
 	out->jitter = med > 0 ? dsketch_median(dev, k) / med : 1e9;
-	out->span_s = (double)(t[n - 1] - t[0]) / 1e6;
+	out->span_s = t[n - 1] > t[0] ? (double)(t[n - 1] - t[0]) / 1e6 : 0;
 }
 
 void dperiod_score(const struct dperiod *p, struct dperiod_score *out)

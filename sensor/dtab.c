@@ -20,9 +20,15 @@
 struct dtab_hdr {
 	uint32_t hnext;
 	uint32_t lprev, lnext;
-	uint32_t pad;
-	uint64_t last_us;
+	uint32_t hash;
+	uint64_t last_us;     /* last use */
+	uint64_t lru_us;      /* last move to the LRU tail: last_us - lru_us < DTAB_SLACK_US */
 };
+
+/* An entry used again within this time of its last move keeps its place in
+ * the LRU list: most uses then touch only the entry itself, not its
+ * neighbours (as flow_table does).  The list stays sorted by lru_us. */
+#define DTAB_SLACK_US 1000000u
 
 struct dtab {
 	size_t key_size, val_size, key_off, val_off, stride;
@@ -193,16 +199,33 @@ static void *dtab_keyp(const struct dtab *t, uint32_t i)
 static uint32_t dtab_find(const struct dtab *t, const void *key, uint32_t hash)
 {
 	for (uint32_t i = t->buckets[hash & (t->nbuckets - 1)]; i != DTAB_NIL;
-	     i = dtab_hdr(t, i)->hnext)
-		if (memcmp(dtab_keyp(t, i), key, t->key_size) == 0)
+	     i = dtab_hdr(t, i)->hnext) {
+		const struct dtab_hdr *h = dtab_hdr(t, i);
+		if (h->hash == hash && memcmp(dtab_keyp(t, i), key, t->key_size) == 0)
 			return i;
+	}
 	return DTAB_NIL;
+}
+
+/* Used at now_us: moved to the LRU tail unless moved within the slack. */
+static void dtab_use(struct dtab *t, uint32_t i, uint64_t now_us)
+{
+	struct dtab_hdr *h = dtab_hdr(t, i);
+
+	h->last_us = now_us;
+	if (now_us >= h->lru_us + DTAB_SLACK_US || now_us < h->lru_us) {
+		h->lru_us = now_us;
+		if (t->lru_tail != i) {
+			dtab_lru_unlink(t, i);
+			dtab_lru_append(t, i);
+		}
+	}
 }
 
 /* Take entry i out of its chain, the LRU list and the count. */
 static void dtab_remove(struct dtab *t, uint32_t i)
 {
-	uint32_t b = dtab_hash(t, dtab_keyp(t, i)) & (t->nbuckets - 1);
+	uint32_t b = dtab_hdr(t, i)->hash & (t->nbuckets - 1);
 	uint32_t *pp = &t->buckets[b];
 
 	while (*pp != DTAB_NIL && *pp != i)
@@ -237,12 +260,7 @@ void *dtab_put(struct dtab *t, const void *key, uint64_t now_us, int *created)
 
 	if (i != DTAB_NIL) {
 		*created = 0;
-		h = dtab_hdr(t, i);
-		h->last_us = now_us;
-		if (t->lru_tail != i) {
-			dtab_lru_unlink(t, i);
-			dtab_lru_append(t, i);
-		}
+		dtab_use(t, i, now_us);
 		return dtab_val(t, i);
 	}
 	if (t->count == t->max) {
@@ -258,7 +276,8 @@ void *dtab_put(struct dtab *t, const void *key, uint64_t now_us, int *created)
 	h = dtab_hdr(t, i);
 	memcpy(dtab_keyp(t, i), key, t->key_size);
 	memset(dtab_val(t, i), 0, t->val_size);
-	h->last_us = now_us;
+	h->last_us = h->lru_us = now_us;
+	h->hash = hash;
 	b = hash & (t->nbuckets - 1);
 	h->hnext = t->buckets[b];
 	t->buckets[b] = i;
@@ -272,13 +291,7 @@ void *dtab_put(struct dtab *t, const void *key, uint64_t now_us, int *created)
 
 void dtab_touch(struct dtab *t, void *val, uint64_t now_us)
 {
-	uint32_t i = dtab_index_of(t, val);
-
-	dtab_hdr(t, i)->last_us = now_us;
-	if (t->lru_tail != i) {
-		dtab_lru_unlink(t, i);
-		dtab_lru_append(t, i);
-	}
+	dtab_use(t, dtab_index_of(t, val), now_us);
 }
 
 void dtab_del(struct dtab *t, void *val)
@@ -290,7 +303,10 @@ uint32_t dtab_expire(struct dtab *t, uint64_t before_us, uint32_t max)
 {
 	uint32_t n = 0;
 
-	while (t->lru_head != DTAB_NIL && dtab_hdr(t, t->lru_head)->last_us < before_us &&
+	/* the list is in lru_us order; an entry's last use is less than the
+	 * slack after it, so those moved before before_us - slack are idle */
+	while (t->lru_head != DTAB_NIL &&
+	       dtab_hdr(t, t->lru_head)->lru_us + DTAB_SLACK_US <= before_us &&
 	       (max == 0 || n < max)) {
 		dtab_leave(t, t->lru_head);
 		t->st.expired++;

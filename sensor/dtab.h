@@ -3,6 +3,10 @@
  * detectors: exact lookup by a fixed-size key, least recently used order,
  * a hard cap on entries fixed at creation, eviction of the least recently
  * used entry when full (counted), and expiry of entries idle since a time.
+ * The order is kept to within a second: an entry used again less than a
+ * second after it last moved to the tail stays where it is (a use then
+ * touches no other entry), so eviction and expiry may pick an entry up to
+ * a second off, and expiry may keep one up to a second longer.
  *
  * The memory of all entries is reserved (calloc, so only touched pages cost
  * resident memory) when the table is made, and never grows: dtab_bytes() is
@@ -46,13 +50,15 @@ uint32_t dtab_entries_for(size_t key_size, size_t val_size, uint64_t bytes);
 /* The value of key, or NULL.  Does not change the LRU order. */
 void *dtab_get(struct dtab *t, const void *key);
 /* The value of key, made (zeroed) when absent; *created tells which.
- * Marks it used at now_us.  Never NULL: a full table evicts. */
+ * Marks it used at now_us (see dtab_touch).  Never NULL: a full table evicts. */
 void *dtab_put(struct dtab *t, const void *key, uint64_t now_us, int *created);
-/* Mark used at now_us (move to the LRU tail). */
+/* Mark used at now_us: moved to the LRU tail, unless it moved there less
+ * than a second before. */
 void dtab_touch(struct dtab *t, void *val, uint64_t now_us);
 void dtab_del(struct dtab *t, void *val);
-/* Remove (through the leave callback) every entry last used before
- * before_us; at most max of them (0: no limit).  Returns how many. */
+/* Remove (through the leave callback) entries last used before before_us:
+ * every one last moved to the tail a second or more before it; at most max
+ * of them (0: no limit).  Returns how many. */
 uint32_t dtab_expire(struct dtab *t, uint64_t before_us, uint32_t max);
 /* Remove everything, without the callback (packet time went backwards). */
 void dtab_clear(struct dtab *t);

@@ -429,11 +429,11 @@ static void worker_idle_wait(unsigned *spins)
 	unsigned n = ++*spins;
 	long ns;
 
-	if (n < 64) {
+	if (n < 8) {
 		sched_yield();
 		return;
 	}
-	ns = 50000L << (n - 64 < 5 ? n - 64 : 5);   /* 50 us .. 1.6 ms */
+	ns = 50000L << (n - 8 < 5 ? n - 8 : 5);   /* 50 us .. 1.6 ms */
 	if (ns > 1000000L)
 		ns = 1000000L;
 	nanosleep(&(struct timespec){ .tv_nsec = ns }, NULL);
