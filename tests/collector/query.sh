@@ -197,7 +197,7 @@ top_eq src '.src_ip'
 top_eq sensor '.sensor'
 top_eq dest-country '.geo.dest.country // ""'
 top_eq src-country '.geo.src.country // ""'
-top_eq app '.app_proto'
+top_eq app '.app_proto // ""'   # behaviour alerts have none
 top_eq severity '.alert.severity'
 top_eq clause '.policy.clause'
 top_eq src-zone '.src_zone.key'
