@@ -165,7 +165,7 @@ static void xfer_alert_host(struct det_transfer *s, const struct det_addr *k,
 			    const struct xfer_host *v, uint64_t sum)
 {
 	char src[48], top[XFER_TOP][48], detail[320];
-	unsigned order[XFER_TOP], n = 0;
+	unsigned order[XFER_TOP] = { 0 }, n = 0;
 	uint64_t win = xfer_window_us(s);
 	struct det_alert a;
 

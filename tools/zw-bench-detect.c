@@ -87,10 +87,15 @@ int main(int argc, char **argv)
 	dlt = pcap_datalink(p);
 	while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
 		if (n == cap) {
+			struct bench_pkt *more;
+
 			cap = cap ? cap * 2 : 65536;
-			pk = realloc(pk, cap * sizeof(*pk));
-			if (!pk)
+			more = realloc(pk, cap * sizeof(*pk));
+			if (!more) {
+				fprintf(stderr, "zw-bench-detect: out of memory\n");
 				return 1;
+			}
+			pk = more;
 		}
 		pk[n].ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		pk[n].frame = malloc(h->caplen ? h->caplen : 1);
