@@ -109,7 +109,10 @@ static bool dns_episode(struct det_dns *s, struct dns_entry *e, enum dns_kind k)
 	return det_episode(s->base.d, &e->since_us[k], &e->alerted_us[k], s->base.now_us);
 }
 
-static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_entry *e)
+/* fresh_sub: a subdomain not seen in the window was just added (the only
+ * time the distinct count can reach its threshold). */
+static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_entry *e,
+		      bool fresh_sub)
 {
 	uint64_t win = s->base.cfg->dns_window_s * 1000000u, now = s->base.now_us, n;
 	double sub;
@@ -120,7 +123,7 @@ static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_ent
 		dns_alert(s, k, e, DNS_SUSPICIOUS, (double)n, (double)s->base.cfg->dns_long_queries,
 			  "queries");
 	}
-	if (!e->alerted_us[DNS_SUBDOMAINS] &&
+	if (fresh_sub && !e->alerted_us[DNS_SUBDOMAINS] &&
 	    (sub = dcount_estimate(&e->subdomains, now, win)) >= (double)s->base.cfg->dns_subdomains) {
 		e->alerted_us[DNS_SUBDOMAINS] = now;
 		dns_alert(s, k, e, DNS_SUBDOMAINS, (double)(uint64_t)(sub + 0.5),
@@ -143,7 +146,7 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 	struct dns_key k;
 	const uint8_t *client, *server;
 	size_t base;
-	bool client_in, server_in;
+	bool client_in, server_in, fresh = false;
 	int created;
 
 	if (p->proto != 17 || p->fragment || !p->payload || (p->sport != 53 && p->dport != 53))
@@ -174,7 +177,7 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 			e->txt_null++;
 		dwin_add(&e->bytes, p->ip_len, p->ts_us, win);
 		if (dns_episode(s, e, DNS_VOLUME))
-			dns_check(s, &k, e);
+			dns_check(s, &k, e, false);
 		return;
 	}
 	e = dtab_put(s->domains, &k, p->ts_us, &created);
@@ -195,7 +198,8 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 		dns_episode(s, e, (enum dns_kind)kk);
 	if (base > 0) {
 		dnsmsg_name_score(m.qname, m.qname_len, &sc);
-		dcount_add(&e->subdomains, dsketch_hash(m.qname, base, 0x737562ULL), p->ts_us, win);
+		fresh = dcount_add(&e->subdomains, dsketch_hash(m.qname, base, 0x737562ULL), p->ts_us,
+				   win);
 		if (sc.longest_label >= s->base.cfg->dns_label_len &&
 		    sc.entropy * 1e6 >= (double)s->base.cfg->dns_entropy_ppm) {
 			dwin_add(&e->suspicious, 1, p->ts_us, win);
@@ -203,7 +207,7 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 				snprintf(e->sample[e->nsample++], sizeof(e->sample[0]), "%.71s", m.qname);
 		}
 	}
-	dns_check(s, &k, e);
+	dns_check(s, &k, e, fresh);
 }
 
 static void det_dns_tick(void *state, uint64_t now_us)

@@ -294,7 +294,9 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 	fresh = dcount_add(&h->ports, dsketch_hash(&item, sizeof(item), 0x706f727473ULL), now, win);
 	if (fresh && h->nsample < DET_SAMPLE_MAX)
 		h->sample[h->nsample++] = dport;
-	if (!h->alerted_us && (est = dcount_estimate(&h->ports, now, win)) >= (double)s->base.cfg->scan_ports) {
+	/* the count grows only with a new item: read it only then */
+	if (fresh && !h->alerted_us &&
+	    (est = dcount_estimate(&h->ports, now, win)) >= (double)s->base.cfg->scan_ports) {
 		h->alerted_us = now;
 		scan_alert_ports(s, &hk, h, est);
 	}
@@ -319,7 +321,8 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 		if (w->nsample < DET_SAMPLE_MAX)
 			memcpy(w->sample[w->nsample++], dst, 16);
 	}
-	if (!w->alerted_us && (est = dcount_estimate(&w->hosts, now, win)) >= (double)s->base.cfg->scan_hosts) {
+	if (fresh && !w->alerted_us &&
+	    (est = dcount_estimate(&w->hosts, now, win)) >= (double)s->base.cfg->scan_hosts) {
 		w->alerted_us = now;
 		scan_alert_sweep(s, &sk, w, est);
 	}
@@ -540,8 +543,10 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 	}
 	case 17:
 		/* an answer first: a reply from a service port ends its attempt */
-		scan_answer(s, p->ipv, 17, p->dst, p->src, p->sport, true);
-		scan_udp_answered(s, p, true);
+		if (p->sport <= 1024 || p->sport < p->dport) {
+			scan_answer(s, p->ipv, 17, p->dst, p->src, p->sport, true);
+			scan_udp_answered(s, p, true);
+		}
 		if ((p->dport <= 1024 || p->dport < p->sport) &&
 		    !det_addr_is_special(p->ipv, p->dst) && !scan_udp_answered(s, p, false))
 			scan_attempt(s, p, SCAN_UDP);

@@ -6,7 +6,9 @@
  * (HTTPS upload, a cloud drive, scp, a tunnel), that shows as many bytes
  * sent by one inside host to the outside within a while, which is counted
  * here: the IP total length of every packet from an inside host to an
- * outside one (broadcast and multicast left out), IP fragments included,
+ * outside one (broadcast and multicast left out; TCP segments without
+ * payload too: a download's acknowledgements are not data sent), IP
+ * fragments included,
  * in a dwin over detect.transfer.window, per pair (source, destination)
  * and per source.  A pair at detect.transfer.pair_bytes, or a source at
  * detect.transfer.host_bytes (spread over many destinations, as a tool
@@ -287,7 +289,9 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 	struct det_transfer *s = state;
 	struct xfer_slot *sl;
 
-	if (!p->src_in || p->dst_in || det_addr_is_special(p->ipv, p->dst))
+	/* data sent, not the acknowledgements of a download */
+	if (!p->src_in || p->dst_in || (p->proto == 6 && !p->payload_len && !p->fragment) ||
+	    det_addr_is_special(p->ipv, p->dst))
 		return;
 	sl = &s->cache[xfer_slot_of(s, p->src, p->dst)];
 	if (sl->packets && sl->k.ipv == p->ipv && memcmp(sl->k.src, p->src, 16) == 0 &&
