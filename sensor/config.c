@@ -95,6 +95,7 @@ static const struct conf_key config_keys[] = {
 	CK("detect.dns.entropy", DECIMAL, detect.dns_entropy_ppm, 0, 8000000),
 	CK("detect.dns.unique_subdomains", U64, detect.dns_subdomains, 2, 1000000),
 	CK("detect.dns.bytes", SIZE, detect.dns_bytes, 1, UINT64_C(1) << 40),
+	CK("detect.dns.txt_answers", U64, detect.dns_txt_answers, 1, 1000000),
 	CK("detect.transfer.enabled", BOOL, detect.xfer_on, 0, 0),
 	CK("detect.transfer.window", DURATION, detect.xfer_window_s, 1, 7u * 86400u),
 	CK("detect.transfer.pair_bytes", SIZE, detect.xfer_pair_bytes, 1, UINT64_C(1) << 50),

@@ -14,7 +14,9 @@
  *                ordinary names are words and short tokens) - at
  *                detect.dns.suspicious_queries of them;
  *   subdomains   distinct subdomains asked for: detect.dns.unique_subdomains;
- *   volume       query and answer bytes: detect.dns.bytes.
+ *   volume       query and answer bytes: detect.dns.bytes;
+ *   txt_answers  answers carrying TXT or NULL records (the tunnels' favourite
+ *                downstream): detect.dns.txt_answers.
  *
  * Each raises its own alert (kind), once per client and domain and episode.
  * Every UDP packet from or to port 53 is parsed (dnsmsg.c, bounds-checked);
@@ -35,10 +37,10 @@
 #define DNS_THREAT "malware"
 #define DNS_DOMAIN_MAX 96          /* longer registrable domains are cut in the alert */
 
-enum dns_kind { DNS_SUSPICIOUS, DNS_SUBDOMAINS, DNS_VOLUME, DNS_NKINDS };
+enum dns_kind { DNS_SUSPICIOUS, DNS_SUBDOMAINS, DNS_VOLUME, DNS_TXT, DNS_NKINDS };
 
 static const char *const dns_kind_names[DNS_NKINDS] = {
-	"suspicious_names", "unique_subdomains", "volume"
+	"suspicious_names", "unique_subdomains", "volume", "txt_answers"
 };
 
 struct dns_key {
@@ -47,7 +49,7 @@ struct dns_key {
 };
 
 struct dns_entry {
-	struct dwin suspicious, bytes;
+	struct dwin suspicious, bytes, txt;
 	struct dcount subdomains;
 	uint64_t since_us[DNS_NKINDS], alerted_us[DNS_NKINDS];
 	uint64_t queries, answers, txt_null;
@@ -129,6 +131,11 @@ static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_ent
 		dns_alert(s, k, e, DNS_SUBDOMAINS, (double)(uint64_t)(sub + 0.5),
 			  (double)s->base.cfg->dns_subdomains, "subdomains");
 	}
+	if (!e->alerted_us[DNS_TXT] &&
+	    (n = dwin_sum(&e->txt, now, win)) >= s->base.cfg->dns_txt_answers) {
+		e->alerted_us[DNS_TXT] = now;
+		dns_alert(s, k, e, DNS_TXT, (double)n, (double)s->base.cfg->dns_txt_answers, "answers");
+	}
 	if (!e->alerted_us[DNS_VOLUME] &&
 	    (n = dwin_sum(&e->bytes, now, win)) >= s->base.cfg->dns_bytes) {
 		e->alerted_us[DNS_VOLUME] = now;
@@ -173,11 +180,14 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 			return;
 		dtab_touch(s->domains, e, p->ts_us);
 		e->answers++;
-		if (m.answer_txt || m.answer_null)
+		if (m.answer_txt || m.answer_null) {
 			e->txt_null++;
+			dwin_add(&e->txt, 1, p->ts_us, win);
+			dns_episode(s, e, DNS_TXT);
+		}
 		dwin_add(&e->bytes, p->ip_len, p->ts_us, win);
-		if (dns_episode(s, e, DNS_VOLUME))
-			dns_check(s, &k, e, false);
+		dns_episode(s, e, DNS_VOLUME);
+		dns_check(s, &k, e, false);
 		return;
 	}
 	e = dtab_put(s->domains, &k, p->ts_us, &created);

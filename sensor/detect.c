@@ -75,6 +75,7 @@ void detect_config_defaults(struct detect_config *c)
 	c->dns_entropy_ppm = 3300000;       /* 3.3 bits per character */
 	c->dns_subdomains = 300;
 	c->dns_bytes = 4u << 20;
+	c->dns_txt_answers = 50;
 
 	c->xfer_on = 1;
 	c->xfer_window_s = 3600;

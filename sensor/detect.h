@@ -68,6 +68,7 @@ struct detect_config {
 	uint64_t dns_entropy_ppm;        /* detect.dns.entropy, bits per char x 1e6 */
 	uint64_t dns_subdomains;         /* detect.dns.unique_subdomains */
 	uint64_t dns_bytes;              /* detect.dns.bytes (query + answer bytes per domain) */
+	uint64_t dns_txt_answers;        /* detect.dns.txt_answers */
 
 	int xfer_on;                     /* detect.transfer.enabled */
 	uint64_t xfer_window_s;          /* detect.transfer.window */

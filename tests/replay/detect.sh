@@ -59,14 +59,15 @@ done <tests/replay/detect.tsv
 # The normal captures, all in one run, with the zones of the replay tests.
 # Expected, and why:
 #   - dns-tunnel-iodine.pcap: 10.0.2.30 runs an iodine DNS tunnel through
-#     10.0.2.20 under pirate.sea (long encoded names, NULL answers): a real
-#     tunnel, rightly reported.
+#     10.0.2.20 under pirate.sea: a real tunnel, rightly reported twice, for
+#     its long encoded names and for its many NULL answers.
 #   - gnutella.pcap: 10.0.2.15 sends Gnutella UDP pings to port 6346 of more
 #     than 20 peers that never answer within 5 s: it looks like a sweep of
 #     that port, and it is P2P software the policy forbids anyway.
 cat >"$tmp/want-ndpi" <<'WANT'
 9102 host_sweep udp 10.0.2.15 - 6346
 9131 dns_tunnel suspicious_names 10.0.2.30 10.0.2.20 53
+9131 dns_tunnel txt_answers 10.0.2.30 10.0.2.20 53
 WANT
 sort -o "$tmp/want-ndpi" "$tmp/want-ndpi"
 args=()
