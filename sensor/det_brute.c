@@ -229,6 +229,8 @@ static void brute_closed(struct det_brute *s, const struct det_pkt *p)
 	brute_key_set(&k, p->ipv, p->src, p->dst, p->dport);
 	if (!(e = dtab_get(s->keys, &k)) || !(c = brute_conn_find(e, p->sport)))
 		return;
+	if (c->flags & BRUTE_CLOSED)
+		return;                 /* a FIN, then a RST: one close */
 	c->flags |= BRUTE_CLOSED;
 	if (brute_ms(p->ts_us) - c->syn_ms <= BRUTE_SHORT_US / 1000u)
 		e->shorts++;

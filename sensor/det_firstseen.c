@@ -19,18 +19,17 @@
  * TCP SYN without ACK, or a UDP datagram whose addresses and ports differ
  * from the last one that fell on the same slot of a small direct-mapped
  * cache (FS_UDP_SLOTS).  For the first detect.first_seen.learning seconds
- * of packet time after the detector starts, or after a flush, everything
- * is only learned.  After that a country or ASN not in the host's set
- * raises one alert and is added, so each (host, country) and (host, ASN)
- * alerts once.
+ * of packet time after a host is first seen, what it reaches is only
+ * learned.  After that a country or ASN not in the host's set raises one
+ * alert and is added, so each (host, country) and (host, ASN) alerts once.
  *
  * The learned sets live in memory only: they are not saved, so every
  * restart of the sensor (and every flush, when packet time goes back)
- * begins a new learning period.  The learning period is the detector's,
- * not each host's: a host first seen after it (a new machine) alerts once
- * for each country and ASN it reaches.  Host entries do not expire; when
- * the table is full the least recently active host is evicted (counted),
- * and if it comes back its destinations are new again.
+ * begins a new learning period.  The learning period is each host's: a
+ * new machine learns for its own period rather than alerting for every
+ * country it reaches.  Host entries do not expire; when the table is full
+ * the least recently active host is evicted (counted), and if it comes
+ * back it learns again.
  * Without GeoIP (neither database loaded) the detector does nothing.
  */
 #include "detect_impl.h"
@@ -69,7 +68,6 @@ struct det_firstseen {
 	/* not a dtab, so det_firstseen_counters adds it */
 	uint64_t *udp;                  /* hashes of recent UDP exchanges */
 	uint32_t udp_mask;
-	uint64_t start_us;              /* first packet time: learning starts */
 	uint64_t asn_skipped;           /* new ASNs of hosts whose set was full */
 };
 
@@ -185,8 +183,6 @@ static void det_firstseen_packet(void *state, const struct det_pkt *p)
 	int created, ci;
 
 	s->base.now_us = p->ts_us;
-	if (!s->start_us)
-		s->start_us = p->ts_us;
 	if (!s->has_geo || p->fragment || !p->src_in || p->dst_in)
 		return;
 	if (p->proto == 6) {
@@ -206,7 +202,10 @@ static void det_firstseen_packet(void *state, const struct det_pkt *p)
 	h = dtab_put(s->hosts, &hk, p->ts_us, &created);
 	if (created)
 		h->since_us = p->ts_us;
-	learning = p->ts_us < s->start_us + s->base.cfg->first_learning_s * 1000000u;
+	/* each host learns from when it is first seen: a host new to the site,
+	 * or one whose entry was evicted, does not raise an alert for every
+	 * country it talks to */
+	learning = p->ts_us < h->since_us + s->base.cfg->first_learning_s * 1000000u;
 	if (ci >= 0 && !(h->countries[ci / 64] & (1ULL << (ci % 64)))) {
 		h->countries[ci / 64] |= 1ULL << (ci % 64);
 		h->ncountries++;
@@ -244,7 +243,6 @@ static void det_firstseen_flush(void *state)
 
 	det_base_flush(&s->base);
 	memset(s->udp, 0, ((size_t)s->udp_mask + 1) * sizeof(*s->udp));
-	s->start_us = 0;
 }
 
 /* The table's counters and the UDP cache's memory. */

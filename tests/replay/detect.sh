@@ -5,6 +5,8 @@
 #     (sid, detector, kind, source, target), nothing more;
 #   - the normal captures of test-pcaps/ndpi/, replayed together, raise only
 #     the behaviour alerts listed below, each justified;
+#   - first seen (off by default) on a generated capture and MaxMind's test
+#     GeoIP databases: new countries and ASes after learning, nothing else;
 #   - every behaviour alert is valid against doc/alert.schema.json.
 # With -w 2; tests/replay/determinism.sh checks that every capture gives the
 # same alerts, behaviour alerts included, for other worker counts.
@@ -89,6 +91,45 @@ for w in 2; do
 	grep '"behaviour"' "$out" >"$tmp/ndpi-beh.json" || :
 	[ -s "$tmp/ndpi-beh.json" ] && check_file ndpi "$tmp/ndpi-beh.json"
 done
+
+# First seen (off by default): an inside host (10.0.0.5, private: inside
+# when no zone is configured) opens TCP connections to addresses of
+# MaxMind's test databases (test-data/mmdb/README.md lists them): at 0 s to
+# GB (81.2.69.142, no AS), learned; after the 5 s learning period to SE/AS
+# 29518 (89.160.20.112) and US/AS 209 (216.160.83.56), new; then to GB
+# again, known; SE again, known.  Expected: SE, 29518, US, 209 once each.
+python3 - "$tmp/firstseen.pcap" <<'PY'
+import struct, sys
+dsts = [(0, "81.2.69.142"), (10, "89.160.20.112"), (11, "216.160.83.56"), (12, "81.2.69.142"),
+        (13, "89.160.20.112")]
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    for i, (t, d) in enumerate(dsts):
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 40, i, 0, 64, 6, 0,
+                         bytes([10, 0, 0, 5]), bytes(int(x) for x in d.split(".")))
+        tcp = struct.pack("!HHIIBBHHH", 40000 + i, 443, i, 0, 0x50, 0x02, 1024, 0, 0)
+        frame = bytes.fromhex("020000000002020000000001" "0800") + ip + tcp
+        f.write(struct.pack("<IIII", 1767225600 + t, 0, len(frame), len(frame)) + frame)
+PY
+out=$tmp/firstseen.json
+"$SENSOR" -q -w 2 -o detect.first_seen.enabled=yes -o detect.first_seen.learning=5 \
+	-o geoip.country_db=test-data/mmdb/GeoLite2-Country-Test.mmdb \
+	-o geoip.asn_db=test-data/mmdb/GeoLite2-ASN-Test.mmdb \
+	-r "$tmp/firstseen.pcap" --alerts "$out" --flows /dev/null </dev/null 2>"$tmp/err-fs" ||
+	{ echo "FAIL first seen: zw-sensor failed: $(head -c 300 "$tmp/err-fs")"; bad=$((bad + 1)); }
+jq -r 'select(.event_type == "behaviour") |
+	[.alert.signature_id, .behaviour.kind, .dest_ip, (.behaviour.country // .behaviour.asn | tostring)] |
+	join(" ")' "$out" | sort >"$tmp/got-fs"
+printf '%s\n' "9161 country 216.160.83.56 US" "9161 country 89.160.20.112 SE" \
+	"9162 asn 216.160.83.56 209" "9162 asn 89.160.20.112 29518" | sort >"$tmp/want-fs"
+if cmp -s "$tmp/want-fs" "$tmp/got-fs"; then
+	echo "ok   first seen: SE, US, AS 29518 and AS 209 after learning; GB learned"
+	check_file first_seen "$out"
+else
+	echo "FAIL first seen: alerts differ (< expected, > got):"
+	diff "$tmp/want-fs" "$tmp/got-fs" | grep '^[<>]'
+	bad=$((bad + 1))
+fi
 
 [ "$rows" -gt 0 ] || { echo "FAIL no rows in tests/replay/detect.tsv"; exit 1; }
 [ "$bad" -eq 0 ] || exit 1
