@@ -144,7 +144,7 @@ test check: tests-build
 # plain suite checks 1, 2 and 4): the sanitizers look for memory errors, and
 # CI has 20 minutes.
 asan:
-	ZW_SANITIZED=1 ZW_DETERMINISM_WORKERS="1 4" $(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" test
+	ZW_SANITIZED=1 ZW_DETERMINISM_WORKERS="2" $(MAKE) BUILD=build-asan SAN=1 CFLAGS="-O1 -g" test
 
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
 FUZZ_SECONDS ?= 30

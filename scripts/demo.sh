@@ -89,6 +89,10 @@ echo
 echo "-- one alert in full --"
 jq -c 'select(.alert.signature_id == 2001 and .app_proto == "TLS.Tor")' "$out/alerts.json" | head -1 | jq .
 echo
+echo "-- behaviour alerts (scans, floods, DNS tunnels, brute force: doc/detectors.md), both sensors --"
+cat "$out/alerts.json" "$out/alerts2.json" |
+	jq -r 'select(.event_type == "behaviour") | "\(.alert.signature_id)\t\(.behaviour.detector)/\(.behaviour.kind)\t\(.behaviour.detail)"'
+echo
 echo "== Redis (private redis-server on 127.0.0.1:$port)"
 echo "-- stream zw:alerts: $(redis-cli -p "$port" XLEN zw:alerts) entries ($(cat "$out/alerts.json" "$out/alerts2.json" | wc -l) in the two sensors' files) --"
 echo "-- its first entry's fields (json: the alert line) --"
@@ -125,6 +129,9 @@ $col top $db --from 1970-01-01 --by clause
 echo
 echo "-- zw-collector query --ip 192.168.1.0/24 --app Tor --lang en --"
 $col query $db --from 1970-01-01 --ip 192.168.1.0/24 --app Tor --lang en --limit 5
+echo
+echo "-- zw-collector top --by detector --kind behaviour --lang en --"
+$col top $db --from 1970-01-01 --by detector --kind behaviour --lang en
 echo
 echo "-- zw-collector sensors --"
 $col sensors $db
