@@ -59,6 +59,7 @@ struct scan_hkey {                 /* source and target; src.pad[0]: TCP, UDP or
 struct scan_host {
 	struct dcount ports;
 	uint64_t since_us, alerted_us;
+	uint64_t last_us;               /* the latest failed attempt's start */
 	uint64_t failed, answered;
 	uint32_t kinds;                 /* bit per enum scan_kind */
 	uint16_t sample[DET_SAMPLE_MAX];
@@ -80,6 +81,7 @@ struct scan_skey {                 /* source and port */
 struct scan_sweep {
 	struct dcount hosts;
 	uint64_t since_us, alerted_us;
+	uint64_t last_us;               /* the latest failed attempt's start */
 	uint64_t failed;
 	uint32_t kinds;
 	uint32_t inside, outside;       /* failed targets inside / outside the site */
@@ -171,7 +173,7 @@ static void scan_alert_ports(struct det_scan *s, const struct scan_hkey *k, stru
 	scan_kinds_text(kinds, sizeof(kinds), h->kinds, &first);
 	snprintf(detail, sizeof(detail),
 		 "%s probed about %.0f ports of %s in %.0f s without an answer (%s; %llu answered)",
-		 src, est, dst, (double)(s->base.now_us - h->since_us) / 1e6, kinds,
+		 src, est, dst, (double)(h->last_us - h->since_us) / 1e6, kinds,
 		 (unsigned long long)h->answered);
 	a.kind = scan_kind_of(h->kinds);
 	a.proto = k->src.pad[0];
@@ -245,7 +247,7 @@ static void scan_alert_sweep(struct det_scan *s, const struct scan_skey *k, stru
 	snprintf(detail, sizeof(detail),
 		 "%s tried port %u/%s on about %.0f hosts in %.0f s without an answer (%s)",
 		 src, (unsigned)k->dport, k->proto == 17 ? "udp" : "tcp", est,
-		 (double)(s->base.now_us - w->since_us) / 1e6, kinds);
+		 (double)(w->last_us - w->since_us) / 1e6, kinds);
 	a.kind = scan_kind_of(w->kinds);
 	a.proto = k->proto;
 	a.ipv = k->ipv;
@@ -288,6 +290,8 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 		h->dst_in = dst_in;
 	}
 	det_episode(s->base.d, &h->since_us, &h->alerted_us, attempt_us);
+	if (attempt_us > h->last_us)
+		h->last_us = attempt_us;
 	h->failed++;
 	h->kinds |= 1u << kind;
 	item = ((uint64_t)proto << 16) | dport;
@@ -310,6 +314,8 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 	if (created)
 		w->src_in = src_in;
 	det_episode(s->base.d, &w->since_us, &w->alerted_us, attempt_us);
+	if (attempt_us > w->last_us)
+		w->last_us = attempt_us;
 	w->failed++;
 	w->kinds |= 1u << kind;
 	fresh = dcount_add(&w->hosts, dsketch_hash(dst, 16, 0x686f737473ULL), now, win);
@@ -352,10 +358,17 @@ static void scan_attempt_leave(void *ctx, const void *key, void *val, uint64_t l
 	const struct scan_attempt *at = val;
 	struct det_scan *s = ctx;
 
+	uint64_t now = s->base.now_us, deadline = at->first_us + s->base.cfg->scan_timeout_s * 1000000u;
+
 	(void)last_us;
 	scan_pending_add(s, k, -1);
+	/* it failed when its time ran out, which may be well before this tick
+	 * (the next capture file can begin years later): its alert says so */
+	if (deadline < now)
+		s->base.now_us = deadline;
 	scan_failed(s, k->ipv, k->proto, k->src, k->dst, k->dport, (enum scan_kind)at->kind,
 		    at->src_in, at->dst_in, at->first_us);
+	s->base.now_us = now;
 }
 
 static void scan_akey_set(struct scan_akey *k, uint8_t ipv, uint8_t proto, const uint8_t *src,

@@ -536,10 +536,13 @@ void detect_tick(struct detect *d, uint64_t now_us, const struct zones *zones)
 	for (unsigned i = 0; i < DETECT_NDET; i++)
 		if (d->state[i])
 			detect_all[i]->tick(d->state[i], d->now_us);
-	/* alerts are stamped with the packet that completed them: nothing
-	 * earlier than now will come */
-	if (d->alerts)
-		alertq_advance(d->alerts, d->producer, d->epoch, d->now_us);
+	/* alerts are stamped with the packet that completed them, or, for an
+	 * unanswered scan attempt, when its time ran out: found at a tick up to
+	 * the table's second of slack and a tick later */
+	if (d->alerts) {
+		uint64_t lag = (d->cfg.scan_timeout_s + 2u) * 1000000u;
+		alertq_advance(d->alerts, d->producer, d->epoch, d->now_us > lag ? d->now_us - lag : 0);
+	}
 }
 
 static void detect_end(struct detect *d)
