@@ -358,12 +358,12 @@ static void scan_attempt_leave(void *ctx, const void *key, void *val, uint64_t l
 	const struct scan_attempt *at = val;
 	struct det_scan *s = ctx;
 
-	uint64_t now = s->base.now_us, deadline = at->first_us + s->base.cfg->scan_timeout_s * 1000000u;
+	uint64_t now = s->base.now_us, deadline = last_us + s->base.cfg->scan_timeout_s * 1000000u;
 
-	(void)last_us;
 	scan_pending_add(s, k, -1);
-	/* it failed when its time ran out, which may be well before this tick
-	 * (the next capture file can begin years later): its alert says so */
+	/* it failed when its time ran out after its last (re)transmission,
+	 * which may be well before this tick (the next capture file can begin
+	 * years later): its alert says so */
 	if (deadline < now)
 		s->base.now_us = deadline;
 	scan_failed(s, k->ipv, k->proto, k->src, k->dst, k->dport, (enum scan_kind)at->kind,

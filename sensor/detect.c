@@ -16,6 +16,11 @@
 
 #define DETECT_ALERT_CAP (16u * 1024)     /* one alert larger than this is dropped */
 #define DETECT_GEO_CACHE 1024u
+/* How far behind its clock the stage promises alertq: an unanswered scan
+ * attempt is stamped when its time ran out, found by a tick up to the
+ * table's second of slack and a tick (plus a retransmission's second of
+ * LRU slack) after that. */
+#define DETECT_LAG_US 3000000u
 
 static const struct det_ops *const detect_all[] = {
 	&det_scan_ops, &det_flood_ops, &det_beacon_ops, &det_dns_ops,
@@ -30,6 +35,7 @@ struct detect {
 	unsigned producer;
 	uint32_t epoch;
 	uint64_t now_us;
+	uint64_t promised_us;            /* told alertq: nothing earlier will come (this epoch) */
 	const struct zones *zones;       /* of the packet being handled */
 	struct geo_cache *geo;
 	bool has_geo;
@@ -456,11 +462,18 @@ static void detect_format(struct detect *d, const struct det_alert *a, const cha
 int detect_emit(struct detect *d, const struct det_alert *a)
 {
 	struct alertq_item it;
+	struct det_alert late;
 	unsigned char idkey[DTAB_KEY_MAX + 16];
 	size_t n = a->key_len < DTAB_KEY_MAX ? a->key_len : DTAB_KEY_MAX;
 
 	if (!d->alerts)
 		return 0;
+	if (a->ts_us < d->promised_us) {
+		/* never before what alertq was promised: the order holds */
+		late = *a;
+		late.ts_us = d->promised_us;
+		a = &late;
+	}
 	memset(&it, 0, sizeof(it));
 	/* the same episode of the same key gives the same id, so a re-sent
 	 * alert is recognised; the sid keeps detectors apart */
@@ -537,11 +550,10 @@ void detect_tick(struct detect *d, uint64_t now_us, const struct zones *zones)
 		if (d->state[i])
 			detect_all[i]->tick(d->state[i], d->now_us);
 	/* alerts are stamped with the packet that completed them, or, for an
-	 * unanswered scan attempt, when its time ran out: found at a tick up to
-	 * the table's second of slack and a tick later */
-	if (d->alerts) {
-		uint64_t lag = (d->cfg.scan_timeout_s + 2u) * 1000000u;
-		alertq_advance(d->alerts, d->producer, d->epoch, d->now_us > lag ? d->now_us - lag : 0);
+	 * unanswered scan attempt, when its time ran out (DETECT_LAG_US) */
+	if (d->alerts && d->now_us > DETECT_LAG_US && d->now_us - DETECT_LAG_US > d->promised_us) {
+		d->promised_us = d->now_us - DETECT_LAG_US;
+		alertq_advance(d->alerts, d->producer, d->epoch, d->promised_us);
 	}
 }
 
@@ -560,6 +572,7 @@ void detect_flush(struct detect *d)
 			detect_all[i]->flush(d->state[i]);
 	d->epoch++;
 	d->now_us = 0;
+	d->promised_us = 0;
 	if (d->alerts)
 		alertq_advance(d->alerts, d->producer, d->epoch, 0);
 }
