@@ -333,6 +333,7 @@ static void decode_reset_ip(struct decoded *d)
 	memset(d->dst, 0, sizeof(d->dst));
 	d->sport = d->dport = 0;
 	d->tcp_flags = 0;
+	d->tcp_flags_seen = 0;
 	d->icmp_type = d->icmp_code = 0;
 	d->is_first_fragment = 0;
 	d->frag_id = 0;
@@ -859,8 +860,10 @@ static int decode_tcp(struct decode_ctx *x)
 		return DECODE_OK;
 	if ((doff >> 4) < 5)
 		return DECODE_BAD_L4_HEADER;
-	if (cur_rd8(&x->c, 13, &flags) == 0)
+	if (cur_rd8(&x->c, 13, &flags) == 0) {
 		x->out->tcp_flags = flags;
+		x->out->tcp_flags_seen = 1;
+	}
 	decode_set_payload(x, (size_t)(doff >> 4) * 4);
 	return DECODE_OK;
 }

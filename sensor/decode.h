@@ -54,6 +54,8 @@ struct decoded {
 	uint8_t  src[16], dst[16]; /* IPv4: first 4 bytes, rest zero */
 	uint16_t sport, dport;     /* host order; 0 when the protocol has no ports */
 	uint8_t  tcp_flags;        /* TCP flags byte, 0 otherwise */
+	uint8_t  tcp_flags_seen;   /* 1: the TCP header was captured up to its flags
+				    * (a header cut after the ports leaves tcp_flags 0) */
 	uint8_t  icmp_type, icmp_code;   /* ICMP / ICMPv6, else 0 */
 	uint8_t  is_first_fragment;      /* 1: MF set with offset 0 (v4) or frag hdr offset 0 (v6) */
 	uint32_t frag_id;          /* datagram id (IPv4 identification, IPv6 fragment

@@ -162,7 +162,7 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 	if (dnsmsg_parse(p->payload, p->payload_len, &m) != DNSMSG_OK || m.qname_len == 0) {
 		return;
 	}
-	if (m.qr != (p->sport == 53 ? 1 : 0))
+	if ((m.qr && p->sport != 53) || (!m.qr && p->dport != 53))
 		return;                      /* neither a query to 53 nor an answer from it */
 	client = m.qr ? p->dst : p->src;
 	server = m.qr ? p->src : p->dst;

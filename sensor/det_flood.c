@@ -108,7 +108,10 @@ struct flood_pair {
  * in counters shared by hash (so never fewer than the true count).  Most
  * destinations never get near a flood rate; only those that reach 1/8 of
  * the limit within one second are looked up in the victims table, which
- * keeps the table (and its cache misses) off the path of ordinary traffic. */
+ * keeps the table (and its cache misses) off the path of ordinary traffic.
+ * A destination that shares its counter with a busier one can be credited
+ * with some of the other's packets when it is first tracked, and miss up to
+ * 1/8 of a limit of its own each second. */
 struct flood_pre {
 	uint32_t second;
 	uint32_t count;
@@ -213,7 +216,13 @@ static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood
 		add = pre->count;           /* what the pre-filter counted this second */
 	key.pad[0] = 0;
 	v = dtab_put(s->victims, &key, now, &created);
-	if (created) {
+	/* a quiet window ends an episode that raised nothing */
+	if (!v->alerted_us[k] && dwin_sum(&v->pkts[k], now, win) == 0)
+		v->since_us[k] = 0;
+	since = v->since_us[k];
+	det_episode(s->base.d, &v->since_us[k], &v->alerted_us[k], now);
+	if (created || v->since_us[k] != since) {   /* a new episode: who floods is new too */
+		v->total[k] = 0;
 		memcpy(v->first_src, p->src, 16);
 		v->one_src = true;
 		v->src_in = p->src_in;
@@ -221,10 +230,6 @@ static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood
 	} else if (v->one_src && memcmp(v->first_src, p->src, 16) != 0) {
 		v->one_src = false;
 	}
-	since = v->since_us[k];
-	det_episode(s->base.d, &v->since_us[k], &v->alerted_us[k], now);
-	if (v->since_us[k] != since)      /* a new episode */
-		v->total[k] = 0;
 	v->total[k] += add;
 	dwin_add(&v->pkts[k], add, now, win);
 	dcount_add(&v->sources, dsketch_hash(p->src, 16, 0x73726373ULL), now, win);
@@ -319,7 +324,12 @@ static void flood_amp_count(struct det_flood *s, const struct det_pkt *p, int ai
 		}
 	}
 	m = dtab_put(s->amps, &k, now, &created);
-	if (created) {
+	if (!m->alerted_us && dwin_sum(&m->resp, now, win) == 0 && dwin_sum(&m->req, now, win) == 0)
+		m->since_us = 0;            /* a quiet window ends an episode that raised nothing */
+	since = m->since_us;
+	det_episode(s->base.d, &m->since_us, &m->alerted_us, now);
+	if (created || m->since_us != since) {      /* a new episode */
+		m->resp_pkts = 0;
 		memcpy(m->first_reflector, refl, 16);
 		m->one_reflector = true;
 		m->victim_in = answer ? p->dst_in : p->src_in;
@@ -327,10 +337,6 @@ static void flood_amp_count(struct det_flood *s, const struct det_pkt *p, int ai
 	} else if (m->one_reflector && memcmp(m->first_reflector, refl, 16) != 0) {
 		m->one_reflector = false;
 	}
-	since = m->since_us;
-	det_episode(s->base.d, &m->since_us, &m->alerted_us, now);
-	if (m->since_us != since)         /* a new episode */
-		m->resp_pkts = 0;
 	dcount_add(&m->reflectors, dsketch_hash(refl, 16, 0x7265666cULL), now, win);
 	if (add_resp) {
 		dwin_add(&m->resp, add_resp, now, win);

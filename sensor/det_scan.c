@@ -417,6 +417,22 @@ static void scan_answer(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 	}
 }
 
+/* The attempt ended without an answer and without a refusal (an ICMP time
+ * exceeded or fragmentation needed quoted it): forgotten, not failed. */
+static void scan_forget(struct det_scan *s, uint8_t ipv, uint8_t proto, const uint8_t *src,
+			const uint8_t *dst, uint16_t dport)
+{
+	struct scan_akey k;
+	struct scan_attempt *at;
+
+	scan_akey_set(&k, ipv, proto, src, dst, dport);
+	if (!s->pending[scan_akey_hash(&k) & (SCAN_PENDING_SLOTS - 1)] ||
+	    !(at = dtab_get(s->attempts, &k)))
+		return;
+	scan_pending_add(s, &k, -1);
+	dtab_del(s->attempts, at);
+}
+
 static void scan_attempt(struct det_scan *s, const struct det_pkt *p, enum scan_kind kind)
 {
 	struct scan_akey k;
@@ -442,10 +458,17 @@ static void scan_icmp_error(struct det_scan *s, const struct det_pkt *p)
 	uint32_t n = p->payload_len, hl;
 	uint8_t src[16] = { 0 }, dst[16] = { 0 }, proto;
 	uint16_t dport;
+	bool refused;
 
 	if (!q)
 		return;
-	if (p->ipv == 4 && p->proto == 1 && p->icmp_type == 3) {
+	/* unreachable: refused for "network, host, protocol, port unreachable"
+	 * and "administratively prohibited"; "fragmentation needed" and time
+	 * exceeded (traceroute's probes dying on the way) only end the attempt */
+	if (p->ipv == 4 && p->proto == 1 && (p->icmp_type == 3 || p->icmp_type == 11)) {
+		refused = p->icmp_type == 3 &&
+			  (p->icmp_code <= 3 || p->icmp_code == 9 || p->icmp_code == 10 ||
+			   p->icmp_code == 13);
 		if (n < 20 || (q[0] >> 4) != 4)
 			return;
 		hl = (uint32_t)(q[0] & 0x0f) * 4u;
@@ -454,7 +477,8 @@ static void scan_icmp_error(struct det_scan *s, const struct det_pkt *p)
 		proto = q[9];
 		memcpy(src, q + 12, 4);
 		memcpy(dst, q + 16, 4);
-	} else if (p->ipv == 6 && p->proto == 58 && p->icmp_type == 1) {
+	} else if (p->ipv == 6 && p->proto == 58 && (p->icmp_type == 1 || p->icmp_type == 3)) {
+		refused = p->icmp_type == 1 && p->icmp_code != 2 && p->icmp_code <= 6;
 		if (n < 44 || (q[0] >> 4) != 6)
 			return;
 		hl = 40;
@@ -467,7 +491,10 @@ static void scan_icmp_error(struct det_scan *s, const struct det_pkt *p)
 	if (proto != 6 && proto != 17)
 		return;
 	dport = (uint16_t)(q[hl + 2] << 8 | q[hl + 3]);
-	scan_answer(s, p->ipv, proto, src, dst, dport, false);
+	if (refused)
+		scan_answer(s, p->ipv, proto, src, dst, dport, false);
+	else
+		scan_forget(s, p->ipv, proto, src, dst, dport);
 }
 
 static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
@@ -536,6 +563,9 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 	case 6: {
 		uint8_t f = p->flags & (DET_FIN | DET_SYN | DET_RST | DET_PSH | DET_ACK | DET_URG);
 
+		if (!p->flags_seen)
+			break;          /* header cut before its flags: not a NULL probe */
+
 		if ((f & (DET_SYN | DET_ACK)) == DET_SYN) {
 			if (!det_addr_is_special(p->ipv, p->dst))
 				scan_attempt(s, p, SCAN_SYN);
@@ -560,6 +590,9 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 			scan_answer(s, p->ipv, 17, p->dst, p->src, p->sport, true);
 			scan_udp_answered(s, p, true);
 		}
+		/* DHCP servers answer clients that cannot answer back */
+		if ((p->sport == 67 && p->dport == 68) || (p->sport == 547 && p->dport == 546))
+			break;
 		if ((p->dport <= 1024 || p->dport < p->sport) &&
 		    !det_addr_is_special(p->ipv, p->dst) && !scan_udp_answered(s, p, false))
 			scan_attempt(s, p, SCAN_UDP);

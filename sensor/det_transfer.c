@@ -290,7 +290,7 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 	struct xfer_slot *sl;
 
 	/* data sent, not the acknowledgements of a download */
-	if (!p->src_in || p->dst_in || (p->proto == 6 && !p->payload_len && !p->fragment) ||
+	if (!p->src_in || p->dst_in || (p->proto == 6 && !p->claimed_len && !p->fragment) ||
 	    det_addr_is_special(p->ipv, p->dst))
 		return;
 	sl = &s->cache[xfer_slot_of(s, p->src, p->dst)];

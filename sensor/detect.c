@@ -143,7 +143,7 @@ struct detect *detect_new(const struct detect_config *cfg, const char *sensor_id
 	for (unsigned i = 0; i < DETECT_NDET; i++)
 		if (detect_is_on(cfg, detect_all[i]))
 			weights += detect_all[i]->mem_weight;
-	for (unsigned i = 0; i < DETECT_NDET; i++) {
+	for (unsigned i = 0; i < DETECT_NDET && weights; i++) {
 		const struct det_ops *ops = detect_all[i];
 
 		if (!detect_is_on(cfg, ops))
@@ -479,7 +479,10 @@ int detect_emit(struct detect *d, const struct det_alert *a)
 	 * alert is recognised; the sid keeps detectors apart */
 	memcpy(idkey, a->key, n);
 	memcpy(idkey + n, &a->since_us, 8);
-	alert_id(it.id, d->sensor_id, dsketch_hash(idkey, n + 8, 0x6265686176696f72ULL), a->sid);
+	/* and the kind: one key's episode can raise several kinds at once */
+	alert_id(it.id, d->sensor_id,
+		 dsketch_hash(idkey, n + 8, dsketch_hash(a->kind, strlen(a->kind), 0x6265686176ULL)),
+		 a->sid);
 	jsonw_reset(&d->buf);
 	detect_format(d, a, it.id);
 	if (!jsonw_ok(&d->buf) || !(it.json = malloc(d->buf.len))) {
@@ -523,12 +526,16 @@ void detect_packet(struct detect *d, const struct detect_pkt *in, const struct z
 		p.sport = dec->sport;
 		p.dport = dec->dport;
 		p.flags = dec->tcp_flags;
+		p.flags_seen = dec->tcp_flags_seen;
 		p.icmp_type = dec->icmp_type;
 		p.icmp_code = dec->icmp_code;
 		if (dec->payload_len) {
 			p.payload = in->frame + dec->payload_offset;
 			p.payload_len = dec->payload_len;
 		}
+		if ((p.proto != 6 || p.flags_seen) &&
+		    dec->ip_total_len > dec->payload_offset - dec->ip_offset)
+			p.claimed_len = dec->ip_total_len - (dec->payload_offset - dec->ip_offset);
 	}
 	p.src_zone = zones ? zones_lookup(zones, p.ipv, p.src) : ZONES_EXTERNAL;
 	p.dst_zone = zones ? zones_lookup(zones, p.ipv, p.dst) : ZONES_EXTERNAL;
@@ -564,8 +571,9 @@ static void detect_end(struct detect *d)
 			detect_all[i]->end(d->state[i], d->now_us);
 }
 
-void detect_flush(struct detect *d)
+void detect_flush(struct detect *d, const struct zones *zones)
 {
+	d->zones = zones;
 	detect_end(d);
 	for (unsigned i = 0; i < DETECT_NDET; i++)
 		if (d->state[i])
@@ -577,9 +585,11 @@ void detect_flush(struct detect *d)
 		alertq_advance(d->alerts, d->producer, d->epoch, 0);
 }
 
-void detect_close(struct detect *d)
+void detect_close(struct detect *d, const struct zones *zones, bool decide)
 {
-	detect_end(d);
+	d->zones = zones;
+	if (decide)
+		detect_end(d);
 	if (d->alerts)
 		alertq_close(d->alerts, d->producer);
 }

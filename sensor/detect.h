@@ -119,11 +119,14 @@ void detect_free(struct detect *d);
 void detect_packet(struct detect *d, const struct detect_pkt *p, const struct zones *zones);
 /* Once a second or so of packet time: age state out, let alerts go. */
 void detect_tick(struct detect *d, uint64_t now_us, const struct zones *zones);
-/* Packet time is about to go backwards (an older capture follows): all
- * state is dropped and a new alert epoch starts, as in the workers. */
-void detect_flush(struct detect *d);
-/* No more packets: tell alertq this producer is done. */
-void detect_close(struct detect *d);
+/* Packet time is about to go backwards (an older capture follows): what
+ * is pending is decided, all state is dropped and a new alert epoch starts,
+ * as in the workers.  zones: the policy's now. */
+void detect_flush(struct detect *d, const struct zones *zones);
+/* No more packets: with decide, what is pending is decided first (the end
+ * of a replay: an attempt still unanswered failed); without (a live sensor
+ * stopping), it is dropped.  Then alertq hears this producer is done. */
+void detect_close(struct detect *d, const struct zones *zones, bool decide);
 
 void detect_stats_get(const struct detect *d, struct detect_stats *out);
 /* Per-detector counters as "name": {...} members of an open JSON object

@@ -31,11 +31,15 @@ struct det_pkt {
 	const uint8_t *src, *dst;        /* 16 bytes each (IPv4: 4 + zeros) */
 	uint16_t sport, dport;           /* 0 for fragments and portless protocols */
 	uint8_t flags;                   /* TCP flags */
+	bool flags_seen;                 /* TCP: the header was captured up to its flags */
 	uint8_t icmp_type, icmp_code;
 	bool fragment;                   /* later IP fragment: no ports, no payload */
 	uint32_t ip_len;                 /* IP total length the header claims */
 	const uint8_t *payload;          /* L4 payload present (NULL when none) */
 	uint32_t payload_len;
+	uint32_t claimed_len;            /* L4 payload the IP header claims (TCP with its
+					  * header captured, UDP); a short snaplen cuts
+					  * payload_len, not this */
 	bool src_in, dst_in;             /* inside the site (see detect_is_inside) */
 	int src_zone, dst_zone;
 };

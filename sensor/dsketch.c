@@ -60,6 +60,8 @@ bool dcount_add(struct dcount *c, uint64_t item_hash, uint64_t now_us, uint64_t 
 	bool seen = false;
 
 	if (c->quarter[s] != q) {
+		if (c->quarter[s] > q)
+			return false;   /* older than the window this slot now holds */
 		memset(c->bits[s], 0, sizeof(c->bits[s]));
 		c->quarter[s] = q;
 	}
@@ -93,6 +95,8 @@ void dwin_add(struct dwin *w, uint64_t n, uint64_t now_us, uint64_t window_us)
 	unsigned s = t % DWIN_SLOTS;
 
 	if (w->tenth[s] != t) {
+		if (w->tenth[s] > t)
+			return;         /* older than the window this slot now holds */
 		w->tenth[s] = t;
 		w->sum[s] = 0;
 	}

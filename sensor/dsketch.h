@@ -31,7 +31,8 @@ struct dcount {
 };
 
 /* Add an item (by a well-mixed 64-bit hash of it).  Returns true when it was
- * not yet in the window (its bit was clear in every live quarter). */
+ * not yet in the window (its bit was clear in every live quarter).  An item
+ * at a time older than the window its quarter now holds is ignored. */
 bool dcount_add(struct dcount *c, uint64_t item_hash, uint64_t now_us, uint64_t window_us);
 /* Distinct items in the window ending at now_us (the last 3 to 4 quarters). */
 double dcount_estimate(const struct dcount *c, uint64_t now_us, uint64_t window_us);
@@ -43,6 +44,7 @@ struct dwin {
 	uint64_t sum[DWIN_SLOTS];
 };
 
+/* Add n at now_us (ignored when older than the window its tenth now holds). */
 void dwin_add(struct dwin *w, uint64_t n, uint64_t now_us, uint64_t window_us);
 /* The sum over the window ending at now_us (the last 9 to 10 tenths). */
 uint64_t dwin_sum(const struct dwin *w, uint64_t now_us, uint64_t window_us);

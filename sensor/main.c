@@ -134,7 +134,7 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 			for (unsigned i = 0; i < pl->nworkers; i++)
 				worker_push_flush(pl->workers[i], pl->last_ts_us);
 			if (pl->detect)
-				detect_flush(pl->detect);
+				detect_flush(pl->detect, policy_zones(pl->policy));
 			pl->st.time_jumps++;
 			pl->last_ts_us = 0;
 			pl->next_tick_ts_us = 0;
@@ -455,7 +455,9 @@ static void zw_stop_workers(struct pipeline *pl)
 	if (pl->redis)
 		output_set_wait_when_full(pl->redis, true);
 	if (pl->detect)
-		detect_close(pl->detect);   /* what is pending is decided now */
+		/* a replay's pending attempts failed; a stopping live sensor's
+		 * are dropped (their answers may be on the way) */
+		detect_close(pl->detect, policy_zones(pl->policy), !pl->live);
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_push_end(pl->workers[i], pl->live ? zw_clock_us(CLOCK_REALTIME) : pl->last_ts_us);
 	for (unsigned i = 0; i < pl->nworkers; i++)

@@ -57,7 +57,7 @@ static double bench_run(const struct detect_config *cfg, const struct bench_pkt 
 		}
 		detect_packet(d, &p, NULL);
 	}
-	detect_close(d);
+	detect_close(d, NULL, true);
 	t0 = bench_cpu_s() - t0;
 	detect_free(d);
 	return t0;
