@@ -98,6 +98,32 @@ static void alert_ndpi(struct jsonw *w, struct classify *c, const struct flow *f
 	jsonw_obj_end(w);
 }
 
+void alert_format_sig(struct jsonw *w, const struct alert_sig *s)
+{
+	jsonw_key(w, "alert");
+	jsonw_obj_begin(w);
+	jsonw_kv_str(w, "action", "allowed");
+	jsonw_kv_u64(w, "gid", 1);
+	jsonw_kv_u64(w, "signature_id", s->sid);
+	jsonw_kv_u64(w, "rev", s->rev);
+	jsonw_kv_str(w, "signature", s->msg);
+	if (s->msg_en)
+		jsonw_kv_str(w, "signature_en", s->msg_en);
+	jsonw_kv_u64(w, "severity", s->severity);
+	jsonw_kv_str(w, "severity_name", rules_severity_name(s->severity));
+	jsonw_kv_str(w, "category", rules_threat_name_en(s->threat));
+	jsonw_obj_end(w);
+
+	jsonw_key(w, "policy");
+	jsonw_obj_begin(w);
+	if (s->clause)
+		jsonw_kv_str(w, "clause", s->clause);
+	jsonw_kv_str(w, "threat", s->threat);
+	jsonw_kv_str(w, "threat_name", rules_threat_name_ja(s->threat));
+	jsonw_kv_str(w, "threat_name_en", rules_threat_name_en(s->threat));
+	jsonw_obj_end(w);
+}
+
 int alert_format(struct jsonw *w, struct classify *c, const struct alert_event *a, const char *id)
 {
 	const struct flow *f = a->f;
@@ -117,28 +143,9 @@ int alert_format(struct jsonw *w, struct classify *c, const struct alert_event *
 	classify_app_proto(c, &f->dpi, buf, sizeof(buf));
 	jsonw_kv_str(w, "app_proto", buf);
 
-	jsonw_key(w, "alert");
-	jsonw_obj_begin(w);
-	jsonw_kv_str(w, "action", "allowed");
-	jsonw_kv_u64(w, "gid", 1);
-	jsonw_kv_u64(w, "signature_id", r->sid);
-	jsonw_kv_u64(w, "rev", r->rev);
-	jsonw_kv_str(w, "signature", r->msg);
-	if (r->msg_en)
-		jsonw_kv_str(w, "signature_en", r->msg_en);
-	jsonw_kv_u64(w, "severity", r->severity);
-	jsonw_kv_str(w, "severity_name", rules_severity_name(r->severity));
-	jsonw_kv_str(w, "category", rules_threat_name_en(r->threat));
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "policy");
-	jsonw_obj_begin(w);
-	if (r->clause)
-		jsonw_kv_str(w, "clause", r->clause);
-	jsonw_kv_str(w, "threat", r->threat);
-	jsonw_kv_str(w, "threat_name", rules_threat_name_ja(r->threat));
-	jsonw_kv_str(w, "threat_name_en", rules_threat_name_en(r->threat));
-	jsonw_obj_end(w);
+	alert_format_sig(w, &(struct alert_sig){ .sid = r->sid, .rev = r->rev, .msg = r->msg,
+						 .msg_en = r->msg_en, .severity = r->severity,
+						 .threat = r->threat, .clause = r->clause });
 
 	record_zone(w, "src_zone", a->zones, a->rf->zone[0]);
 	record_zone(w, "dest_zone", a->zones, a->rf->zone[1]);

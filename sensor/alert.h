@@ -36,6 +36,19 @@ struct alert_event {
 /* 32 hex digits, the same for the same sensor, flow and rule. */
 void alert_id(char out[33], const char *sensor_id, uint64_t flow_id, uint32_t sid);
 
+/* What the "alert" and "policy" objects of every alert line say (rule,
+ * health and behaviour alerts alike). */
+struct alert_sig {
+	uint32_t sid, rev;
+	const char *msg, *msg_en;   /* msg_en NULL: no "signature_en" */
+	uint8_t severity;
+	const char *threat;         /* threat class key (rules.h) */
+	const char *clause;         /* NULL: no "policy.clause" */
+};
+
+/* "alert": {...}, "policy": {...} as members of an open object. */
+void alert_format_sig(struct jsonw *w, const struct alert_sig *s);
+
 /* Append the object (no newline); -1 if it did not fit. */
 int alert_format(struct jsonw *w, struct classify *c, const struct alert_event *a,
 		 const char *id);

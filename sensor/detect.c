@@ -12,7 +12,6 @@
 #include "detect_impl.h"
 #include "jsonw.h"
 #include "record.h"
-#include "rules.h"
 
 #define DETECT_ALERT_CAP (16u * 1024)     /* one alert larger than this is dropped */
 #define DETECT_GEO_CACHE 1024u
@@ -390,26 +389,9 @@ static void detect_format(struct detect *d, const struct det_alert *a, const cha
 	if (a->dport >= 0)
 		jsonw_kv_u64(w, "dest_port", (uint64_t)a->dport);
 
-	jsonw_key(w, "alert");
-	jsonw_obj_begin(w);
-	jsonw_kv_str(w, "action", "allowed");
-	jsonw_kv_u64(w, "gid", 1);
-	jsonw_kv_u64(w, "signature_id", a->sid);
-	jsonw_kv_u64(w, "rev", 1);
-	jsonw_kv_str(w, "signature", a->msg);
-	jsonw_kv_str(w, "signature_en", a->msg_en);
-	jsonw_kv_u64(w, "severity", a->severity);
-	jsonw_kv_str(w, "severity_name", rules_severity_name(a->severity));
-	jsonw_kv_str(w, "category", rules_threat_name_en(a->threat));
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "policy");
-	jsonw_obj_begin(w);
-	jsonw_kv_str(w, "clause", a->clause);
-	jsonw_kv_str(w, "threat", a->threat);
-	jsonw_kv_str(w, "threat_name", rules_threat_name_ja(a->threat));
-	jsonw_kv_str(w, "threat_name_en", rules_threat_name_en(a->threat));
-	jsonw_obj_end(w);
+	alert_format_sig(w, &(struct alert_sig){ .sid = a->sid, .rev = 1, .msg = a->msg,
+						 .msg_en = a->msg_en, .severity = a->severity,
+						 .threat = a->threat, .clause = a->clause });
 
 	detect_zone(d, "src_zone", a->ipv, a->src);
 	detect_zone(d, "dest_zone", a->ipv, a->dst);

@@ -14,7 +14,6 @@
 
 #include "alert.h"
 #include "record.h"
-#include "rules.h"
 
 #define HEALTH_CLAUSE "第6(7)"   /* 運用: 情報システムの監視 */
 
@@ -90,27 +89,12 @@ int health_format(struct jsonw *w, const struct health_event *e, const char *id)
 	jsonw_kv_str(w, "sensor", e->sensor_id);
 	jsonw_kv_str(w, "alert_id", id);
 
-	jsonw_key(w, "alert");
-	jsonw_obj_begin(w);
-	jsonw_kv_str(w, "action", "allowed");
-	jsonw_kv_u64(w, "gid", 1);
-	jsonw_kv_u64(w, "signature_id", health_sid(e->cond));
-	jsonw_kv_u64(w, "rev", 1);
-	jsonw_kv_str(w, "signature", e->cleared ? health_conds[e->cond].clear : health_conds[e->cond].msg);
-	jsonw_kv_str(w, "signature_en",
-		     e->cleared ? health_conds[e->cond].clear_en : health_conds[e->cond].msg_en);
-	jsonw_kv_u64(w, "severity", health_severity(e->cond, e->cleared));
-	jsonw_kv_str(w, "severity_name", rules_severity_name(health_severity(e->cond, e->cleared)));
-	jsonw_kv_str(w, "category", rules_threat_name_en(threat));
-	jsonw_obj_end(w);
-
-	jsonw_key(w, "policy");
-	jsonw_obj_begin(w);
-	jsonw_kv_str(w, "clause", HEALTH_CLAUSE);
-	jsonw_kv_str(w, "threat", threat);
-	jsonw_kv_str(w, "threat_name", rules_threat_name_ja(threat));
-	jsonw_kv_str(w, "threat_name_en", rules_threat_name_en(threat));
-	jsonw_obj_end(w);
+	alert_format_sig(w, &(struct alert_sig){
+		.sid = health_sid(e->cond), .rev = 1,
+		.msg = e->cleared ? health_conds[e->cond].clear : health_conds[e->cond].msg,
+		.msg_en = e->cleared ? health_conds[e->cond].clear_en : health_conds[e->cond].msg_en,
+		.severity = health_severity(e->cond, e->cleared), .threat = threat,
+		.clause = HEALTH_CLAUSE });
 
 	jsonw_key(w, "health");
 	jsonw_obj_begin(w);
