@@ -339,9 +339,38 @@ static uint64_t scan_akey_hash(const struct scan_akey *k)
 	return dsketch_hash(k, sizeof(*k), 0x617474ULL);
 }
 
-static void scan_pending_add(struct det_scan *s, const struct scan_akey *k, int delta)
+/* An attempt's key and its hash, made once for the pending filter, the
+ * answered cache and the table. */
+struct scan_ref {
+	struct scan_akey k;
+	uint64_t h;
+};
+
+static void scan_akey_set(struct scan_akey *k, uint8_t ipv, uint8_t proto, const uint8_t *src,
+			  const uint8_t *dst, uint16_t dport)
 {
-	uint8_t *c = &s->pending[scan_akey_hash(k) & (SCAN_PENDING_SLOTS - 1)];
+	k->ipv = ipv;
+	k->proto = proto;
+	k->dport = dport;
+	memcpy(k->src, src, 16);
+	memcpy(k->dst, dst, 16);
+}
+
+static void scan_ref_set(struct scan_ref *r, uint8_t ipv, uint8_t proto, const uint8_t *src,
+			 const uint8_t *dst, uint16_t dport)
+{
+	scan_akey_set(&r->k, ipv, proto, src, dst, dport);
+	r->h = scan_akey_hash(&r->k);
+}
+
+static uint8_t *scan_pending(struct det_scan *s, uint64_t h)
+{
+	return &s->pending[h & (SCAN_PENDING_SLOTS - 1)];
+}
+
+static void scan_pending_add(struct det_scan *s, uint64_t h, int delta)
+{
+	uint8_t *c = scan_pending(s, h);
 
 	if (*c == 255)
 		return;                 /* saturated: stays "maybe" */
@@ -360,7 +389,7 @@ static void scan_attempt_leave(void *ctx, const void *key, void *val, uint64_t l
 
 	uint64_t now = s->base.now_us, deadline = last_us + s->base.cfg->scan_timeout_s * 1000000u;
 
-	scan_pending_add(s, k, -1);
+	scan_pending_add(s, scan_akey_hash(k), -1);
 	/* it failed when its time ran out after its last (re)transmission,
 	 * which may be well before this tick (the next capture file can begin
 	 * years later): its alert says so */
@@ -371,30 +400,17 @@ static void scan_attempt_leave(void *ctx, const void *key, void *val, uint64_t l
 	s->base.now_us = now;
 }
 
-static void scan_akey_set(struct scan_akey *k, uint8_t ipv, uint8_t proto, const uint8_t *src,
-			  const uint8_t *dst, uint16_t dport)
+/* The target answered (ok) or refused (!ok) the attempt r. */
+static void scan_answer(struct det_scan *s, const struct scan_ref *r, bool ok)
 {
-	k->ipv = ipv;
-	k->proto = proto;
-	k->dport = dport;
-	memcpy(k->src, src, 16);
-	memcpy(k->dst, dst, 16);
-}
-
-/* The target answered (ok) or refused (!ok) the attempt of src to dst:dport. */
-static void scan_answer(struct det_scan *s, uint8_t ipv, uint8_t proto, const uint8_t *src,
-			const uint8_t *dst, uint16_t dport, bool ok)
-{
-	struct scan_akey k;
+	const struct scan_akey *k = &r->k;
+	uint8_t ipv = k->ipv, proto = k->proto;
+	const uint8_t *src = k->src, *dst = k->dst;
 	struct scan_attempt *at;
 
-	scan_akey_set(&k, ipv, proto, src, dst, dport);
-	if (!s->pending[scan_akey_hash(&k) & (SCAN_PENDING_SLOTS - 1)])
+	if (!*scan_pending(s, r->h) || !(at = dtab_get(s->attempts, k)))
 		return;
-	at = dtab_get(s->attempts, &k);
-	if (!at)
-		return;
-	scan_pending_add(s, &k, -1);
+	scan_pending_add(s, r->h, -1);
 	if (ok) {
 		struct scan_hkey hk;
 		struct scan_host *h;
@@ -412,37 +428,33 @@ static void scan_answer(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 		struct scan_attempt copy = *at;
 
 		dtab_del(s->attempts, at);
-		scan_failed(s, ipv, proto, src, dst, dport, (enum scan_kind)copy.kind, copy.src_in,
+		scan_failed(s, ipv, proto, src, dst, k->dport, (enum scan_kind)copy.kind, copy.src_in,
 			    copy.dst_in, copy.first_us);
 	}
 }
 
 /* The attempt ended without an answer and without a refusal (an ICMP time
  * exceeded or fragmentation needed quoted it): forgotten, not failed. */
-static void scan_forget(struct det_scan *s, uint8_t ipv, uint8_t proto, const uint8_t *src,
-			const uint8_t *dst, uint16_t dport)
+static void scan_forget(struct det_scan *s, const struct scan_ref *r)
 {
-	struct scan_akey k;
 	struct scan_attempt *at;
 
-	scan_akey_set(&k, ipv, proto, src, dst, dport);
-	if (!s->pending[scan_akey_hash(&k) & (SCAN_PENDING_SLOTS - 1)] ||
-	    !(at = dtab_get(s->attempts, &k)))
+	if (!*scan_pending(s, r->h) || !(at = dtab_get(s->attempts, &r->k)))
 		return;
-	scan_pending_add(s, &k, -1);
+	scan_pending_add(s, r->h, -1);
 	dtab_del(s->attempts, at);
 }
 
-static void scan_attempt(struct det_scan *s, const struct det_pkt *p, enum scan_kind kind)
+/* p opens the attempt r (its own key: p's source to p's destination). */
+static void scan_attempt(struct det_scan *s, const struct det_pkt *p, const struct scan_ref *r,
+			 enum scan_kind kind)
 {
-	struct scan_akey k;
 	struct scan_attempt *at;
 	int created;
 
-	scan_akey_set(&k, p->ipv, p->proto, p->src, p->dst, p->dport);
-	at = dtab_put(s->attempts, &k, p->ts_us, &created);
+	at = dtab_put(s->attempts, &r->k, p->ts_us, &created);
 	if (created) {
-		scan_pending_add(s, &k, 1);
+		scan_pending_add(s, r->h, 1);
 		at->first_us = p->ts_us;
 		at->kind = (uint8_t)kind;
 		at->src_in = p->src_in;
@@ -458,6 +470,7 @@ static void scan_icmp_error(struct det_scan *s, const struct det_pkt *p)
 	uint32_t n = p->payload_len, hl;
 	uint8_t src[16] = { 0 }, dst[16] = { 0 }, proto;
 	uint16_t dport;
+	struct scan_ref r;
 	bool refused;
 
 	if (!q)
@@ -491,10 +504,11 @@ static void scan_icmp_error(struct det_scan *s, const struct det_pkt *p)
 	if (proto != 6 && proto != 17)
 		return;
 	dport = (uint16_t)(q[hl + 2] << 8 | q[hl + 3]);
+	scan_ref_set(&r, p->ipv, proto, src, dst, dport);
 	if (refused)
-		scan_answer(s, p->ipv, proto, src, dst, dport, false);
+		scan_answer(s, &r, false);
 	else
-		scan_forget(s, p->ipv, proto, src, dst, dport);
+		scan_forget(s, &r);
 }
 
 static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
@@ -528,33 +542,28 @@ static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
 	}
 }
 
-/* answer: p comes from a UDP service (its source port): remember that its
- * client was answered, for a while.  Else: whether p goes to a service that
- * answered p's sender lately (no attempt then). */
-static bool scan_udp_answered(struct det_scan *s, const struct det_pkt *p, bool answer)
+/* The UDP service of r (its destination: r is client to service) answered,
+ * at ts_us: the client opens no attempt to it for a while. */
+static void scan_udp_answered_set(struct det_scan *s, const struct scan_ref *r, uint64_t ts_us)
 {
-	struct scan_akey k;
-	struct scan_answered *a;
-	uint64_t h;
-	uint32_t now_s = (uint32_t)(p->ts_us / 1000000u);
+	struct scan_answered *a = &s->answered[r->h & (SCAN_ANSWERED_SLOTS - 1)];
 
-	if (answer)
-		scan_akey_set(&k, p->ipv, 17, p->dst, p->src, p->sport);
-	else
-		scan_akey_set(&k, p->ipv, 17, p->src, p->dst, p->dport);
-	h = scan_akey_hash(&k);
-	a = &s->answered[h & (SCAN_ANSWERED_SLOTS - 1)];
-	if (answer) {
-		a->tag = (uint32_t)(h >> 32);
-		a->until_s = now_s + (uint32_t)s->base.cfg->scan_timeout_s;
-		return true;
-	}
-	return a->tag == (uint32_t)(h >> 32) && now_s < a->until_s;
+	a->tag = (uint32_t)(r->h >> 32);
+	a->until_s = (uint32_t)(ts_us / 1000000u) + (uint32_t)s->base.cfg->scan_timeout_s;
+}
+
+/* Whether the service of r answered its client lately. */
+static bool scan_udp_answered(const struct det_scan *s, const struct scan_ref *r, uint64_t ts_us)
+{
+	const struct scan_answered *a = &s->answered[r->h & (SCAN_ANSWERED_SLOTS - 1)];
+
+	return a->tag == (uint32_t)(r->h >> 32) && (uint32_t)(ts_us / 1000000u) < a->until_s;
 }
 
 static void det_scan_packet(void *state, const struct det_pkt *p)
 {
 	struct det_scan *s = state;
+	struct scan_ref r;
 
 	s->base.now_us = p->ts_us;
 	if (p->fragment)
@@ -567,12 +576,14 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 			break;          /* header cut before its flags: not a NULL probe */
 
 		if ((f & (DET_SYN | DET_ACK)) == DET_SYN) {
-			if (!det_addr_is_special(p->ipv, p->dst))
-				scan_attempt(s, p, SCAN_SYN);
-		} else if ((f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK)) {
-			scan_answer(s, p->ipv, 6, p->dst, p->src, p->sport, true);
-		} else if (f & DET_RST) {
-			scan_answer(s, p->ipv, 6, p->dst, p->src, p->sport, false);
+			if (!det_addr_is_special(p->ipv, p->dst)) {
+				scan_ref_set(&r, p->ipv, 6, p->src, p->dst, p->dport);
+				scan_attempt(s, p, &r, SCAN_SYN);
+			}
+		} else if ((f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK) || (f & DET_RST)) {
+			/* SYN+ACK answers the attempt it replies to, RST refuses it */
+			scan_ref_set(&r, p->ipv, 6, p->dst, p->src, p->sport);
+			scan_answer(s, &r, (f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK));
 		} else if (!(f & DET_ACK)) {
 			/* no SYN, ACK or RST: a probe no connection sends */
 			enum scan_kind k = f == 0 ? SCAN_NULL :
@@ -587,15 +598,18 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 	case 17:
 		/* an answer first: a reply from a service port ends its attempt */
 		if (p->sport <= 1024 || p->sport < p->dport) {
-			scan_answer(s, p->ipv, 17, p->dst, p->src, p->sport, true);
-			scan_udp_answered(s, p, true);
+			scan_ref_set(&r, p->ipv, 17, p->dst, p->src, p->sport);
+			scan_answer(s, &r, true);
+			scan_udp_answered_set(s, &r, p->ts_us);
 		}
 		/* DHCP servers answer clients that cannot answer back */
 		if ((p->sport == 67 && p->dport == 68) || (p->sport == 547 && p->dport == 546))
 			break;
-		if ((p->dport <= 1024 || p->dport < p->sport) &&
-		    !det_addr_is_special(p->ipv, p->dst) && !scan_udp_answered(s, p, false))
-			scan_attempt(s, p, SCAN_UDP);
+		if ((p->dport <= 1024 || p->dport < p->sport) && !det_addr_is_special(p->ipv, p->dst)) {
+			scan_ref_set(&r, p->ipv, 17, p->src, p->dst, p->dport);
+			if (!scan_udp_answered(s, &r, p->ts_us))
+				scan_attempt(s, p, &r, SCAN_UDP);
+		}
 		break;
 	case 1:
 	case 58:
