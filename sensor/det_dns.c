@@ -153,7 +153,7 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 	struct dns_key k;
 	const uint8_t *client, *server;
 	size_t base;
-	bool client_in, server_in, fresh = false;
+	bool client_in, server_in, fresh = false, suspicious = false;
 	int created;
 
 	if (p->proto != 17 || p->fragment || !p->payload || (p->sport != 53 && p->dport != 53))
@@ -207,11 +207,16 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 	for (unsigned kk = 0; kk < DNS_NKINDS; kk++)
 		dns_episode(s, e, (enum dns_kind)kk);
 	if (base > 0) {
-		dnsmsg_name_score(m.qname, m.qname_len, &sc);
 		fresh = dcount_add(&e->subdomains, dsketch_hash(m.qname, base, 0x737562ULL), p->ts_us,
 				   win);
-		if (sc.longest_label >= s->base.cfg->dns_label_len &&
-		    sc.entropy * 1e6 >= (double)s->base.cfg->dns_entropy_ppm) {
+		/* the name's longest label bounds its subdomain's: most names are
+		 * not scored at all */
+		if (m.longest_label >= s->base.cfg->dns_label_len) {
+			dnsmsg_name_score(m.qname, m.qname_len, &sc);
+			suspicious = sc.longest_label >= s->base.cfg->dns_label_len &&
+				     sc.entropy * 1e6 >= (double)s->base.cfg->dns_entropy_ppm;
+		}
+		if (suspicious) {
 			dwin_add(&e->suspicious, 1, p->ts_us, win);
 			if (e->nsample < 2)
 				snprintf(e->sample[e->nsample++], sizeof(e->sample[0]), "%.71s", m.qname);

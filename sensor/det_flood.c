@@ -131,6 +131,9 @@ struct det_flood {
 	struct dtab *victims, *amps, *pairs;
 	struct flood_pre pre[FLOOD_PRE_SLOTS];
 	struct flood_amp_pre amp_pre[FLOOD_PRE_SLOTS];
+	uint64_t pre_seq;               /* the packet flood_pre_slot worked out */
+	enum flood_kind pre_kind;
+	uint32_t pre_slot;
 };
 
 static const struct det_sig flood_sig_amp = {
@@ -191,6 +194,42 @@ static void flood_alert(struct det_flood *s, const struct det_addr *key, struct 
 	det_base_raise(&s->base, &a);
 }
 
+/* The kind p counts as (FLOOD_NKINDS: none). */
+static enum flood_kind flood_kind_of(const struct det_pkt *p)
+{
+	if (det_addr_is_special(p->ipv, p->dst))
+		return FLOOD_NKINDS;
+	switch (p->proto) {
+	case 6:
+		return (p->flags & (DET_SYN | DET_ACK)) == DET_SYN && !p->fragment ? FLOOD_SYN :
+										     FLOOD_NKINDS;
+	case 17:
+		return FLOOD_UDP;
+	case 1:
+	case 58:
+		/* ICMPv6 neighbour discovery and the like are not floods */
+		if (p->proto == 58 && p->icmp_type >= 133 && p->icmp_type <= 137)
+			return FLOOD_NKINDS;
+		return FLOOD_ICMP;
+	default:
+		return FLOOD_NKINDS;
+	}
+}
+
+/* The pre-filter counter of p's destination for kind k (key: that
+ * destination and kind), worked out once per packet. */
+static uint32_t flood_pre_slot(struct det_flood *s, const struct det_pkt *p, enum flood_kind k,
+			       const struct det_addr *key)
+{
+	if (s->pre_seq != p->seq || s->pre_kind != k) {
+		s->pre_seq = p->seq;
+		s->pre_kind = k;
+		s->pre_slot = (uint32_t)(dsketch_hash(key, sizeof(*key), 0x707265ULL) &
+					 (FLOOD_PRE_SLOTS - 1));
+	}
+	return s->pre_slot;
+}
+
 static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood_kind k)
 {
 	uint64_t win = s->base.cfg->flood_window_s * 1000000u, now = p->ts_us, since;
@@ -204,7 +243,7 @@ static void flood_count(struct det_flood *s, const struct det_pkt *p, enum flood
 
 	det_addr_set(&key, p->ipv, p->dst);
 	key.pad[0] = (uint8_t)k;
-	pre = &s->pre[dsketch_hash(&key, sizeof(key), 0x707265ULL) & (FLOOD_PRE_SLOTS - 1)];
+	pre = &s->pre[flood_pre_slot(s, p, k, &key)];
 	if (pre->second != second) {
 		pre->second = second;
 		pre->count = 0;
@@ -426,46 +465,43 @@ static void flood_loop_alert(struct det_flood *s, const struct det_pkt *p)
 	det_base_raise(&s->base, &a);
 }
 
+static void det_flood_prefetch(void *state, const struct det_pkt *p)
+{
+	struct det_flood *s = state;
+	enum flood_kind k = flood_kind_of(p);
+	struct det_addr key;
+
+	if (k == FLOOD_NKINDS)
+		return;
+	det_addr_set(&key, p->ipv, p->dst);
+	key.pad[0] = (uint8_t)k;
+	__builtin_prefetch(&s->pre[flood_pre_slot(s, p, k, &key)], 1);
+}
+
 static void det_flood_packet(void *state, const struct det_pkt *p)
 {
 	struct det_flood *s = state;
+	enum flood_kind k = flood_kind_of(p);
+	int si, di;
 
 	s->base.now_us = p->ts_us;
-	if (det_addr_is_special(p->ipv, p->dst))
+	if (k == FLOOD_NKINDS)
 		return;
-	switch (p->proto) {
-	case 6:
-		if ((p->flags & (DET_SYN | DET_ACK)) == DET_SYN && !p->fragment)
-			flood_count(s, p, FLOOD_SYN);
-		break;
-	case 17: {
-		int si, di;
-
-		flood_count(s, p, FLOOD_UDP);
-		if (p->fragment) {
-			flood_amp_fragment(s, p);
-			break;
-		}
-		si = flood_amp_index(p->sport);
-		di = flood_amp_index(p->dport);
-		if (si >= 0 && di >= 0 && flood_amp_ports[si].legacy && flood_amp_ports[di].legacy)
-			flood_loop_alert(s, p);
-		else if (si >= 0 && p->dport != p->sport)
-			flood_amp_count(s, p, si, true);
-		else if (di >= 0 && p->dport != p->sport)
-			flood_amp_count(s, p, di, false);
-		break;
+	flood_count(s, p, k);
+	if (k != FLOOD_UDP)
+		return;
+	if (p->fragment) {
+		flood_amp_fragment(s, p);
+		return;
 	}
-	case 1:
-	case 58:
-		/* ICMPv6 neighbour discovery and the like are not floods */
-		if (p->proto == 58 && p->icmp_type >= 133 && p->icmp_type <= 137)
-			break;
-		flood_count(s, p, FLOOD_ICMP);
-		break;
-	default:
-		break;
-	}
+	si = flood_amp_index(p->sport);
+	di = flood_amp_index(p->dport);
+	if (si >= 0 && di >= 0 && flood_amp_ports[si].legacy && flood_amp_ports[di].legacy)
+		flood_loop_alert(s, p);
+	else if (si >= 0 && p->dport != p->sport)
+		flood_amp_count(s, p, si, true);
+	else if (di >= 0 && p->dport != p->sport)
+		flood_amp_count(s, p, di, false);
 }
 
 static void det_flood_tick(void *state, uint64_t now_us)
@@ -504,6 +540,7 @@ const struct det_ops det_flood_ops = {
 	.name = "flood",
 	.create = det_flood_create,
 	.destroy = det_base_destroy,
+	.prefetch = det_flood_prefetch,
 	.packet = det_flood_packet,
 	.tick = det_flood_tick,
 	.end = NULL,

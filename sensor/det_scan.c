@@ -6,12 +6,28 @@
  * or a busy client reaches many hosts, but its connections are answered; a
  * scanner's mostly are not.  An attempt is a TCP SYN without ACK, or a UDP
  * datagram to a service port (the lower port, or one at most 1024).  It is
- * remembered (table "attempts") until the target answers (SYN+ACK, or any
+ * remembered (the attempts array) until the target answers (SYN+ACK, or any
  * UDP back from that port): then it is forgotten.  It fails when the target
  * resets it, when an ICMP unreachable quotes it, or when no answer comes
- * within detect.scan.attempt_timeout (also when the table must evict it,
- * and at the end of the input).  FIN, NULL and Xmas probes (TCP without
- * SYN, ACK or RST: no real connection sends them) fail at once.
+ * within detect.scan.attempt_timeout (also when the array must make room
+ * for another, and at the end of the input).  FIN, NULL and Xmas probes
+ * (TCP without SYN, ACK or RST: no real connection sends them) fail at
+ * once.
+ *
+ * Attempts are many and short-lived (most connections begin and end one
+ * within a second), so they are not in a dtab but in a set-associative
+ * array: an attempt's hash picks a set of SCAN_WAYS; the set's tags (30
+ * bits of the hash, and the state) and deadlines fill one cache line.  An
+ * answer is matched on the tag alone, so most packets cost one cache miss
+ * here; the attempt itself is read only when it fails or is retransmitted.
+ * (Two attempts in one set share a tag once in about 10^8 lookups: then
+ * an answer may end the wrong one.)  A full set makes
+ * room by dropping its oldest answered UDP service (below) or else failing
+ * its attempt closest to its deadline (counted as evicted).  The tick
+ * sweeps the sets for attempts past their deadline, each stamped with its
+ * own.  A UDP attempt that is answered stays in its place as "answered"
+ * for the attempt timeout after the service's last reply: the client's
+ * next datagrams to it (DNS, QUIC) open no attempt.
  *
  * Each failure adds its port to the source's distinct-port count for that
  * target (table "hosts") and the target to the source's distinct-host count
@@ -42,12 +58,6 @@ struct scan_akey {                 /* an attempt: 36 bytes, no padding */
 	uint8_t ipv, proto;
 	uint16_t dport;
 	uint8_t src[16], dst[16];
-};
-
-struct scan_attempt {
-	uint64_t first_us;
-	uint8_t kind;
-	bool src_in, dst_in;
 };
 
 struct scan_hkey {                 /* source and target; src.pad[0]: TCP, UDP or 0 (protocol scan) */
@@ -90,26 +100,49 @@ struct scan_sweep {
 	uint8_t sample[DET_SAMPLE_MAX][16];
 };
 
-/* Two small arrays keep the attempts table off the path of most packets:
- *  - pending: per hash slot, how many attempts are held (saturating at 255,
- *    then always "maybe"): a packet whose reverse attempt's slot is 0 cannot
- *    answer anything, so no lookup;
- *  - answered: per hash slot, the last (client, server, port) whose UDP
- *    service answered and until when: a client talking to a service that
- *    answers (DNS, QUIC) opens no new attempt for every datagram. */
-#define SCAN_PENDING_SLOTS 65536u
-#define SCAN_ANSWERED_SLOTS 16384u
+#define SCAN_WAYS 8
 
-struct scan_answered {
-	uint32_t tag;
-	uint32_t until_s;
+/* An attempt's key and its hash, made once. */
+struct scan_ref {
+	struct scan_akey k;
+	uint64_t h;
 };
+
+/* A set's tag word: SCAN_USED, SCAN_ANSWERED and 30 bits of the hash. */
+#define SCAN_USED 1u
+#define SCAN_ANSWERED 2u
+
+struct scan_set {                  /* one cache line */
+	uint32_t tag[SCAN_WAYS];        /* 0: free */
+	uint32_t until_s[SCAN_WAYS];    /* pending: its deadline, whole seconds
+					 * rounded down; answered: the end of it */
+};
+
+struct scan_slot {                 /* an attempt: 56 bytes */
+	struct scan_akey k;
+	uint8_t kind;                   /* enum scan_kind */
+	bool src_in, dst_in;
+	uint8_t pad;
+	uint64_t first_us, last_us;     /* first and latest transmission */
+};
+
+/* Per hash slot, how many "hosts" entries there are (saturating at 255,
+ * then always "maybe"): an answered attempt adds to its entry's answered
+ * count, and most answered attempts have no entry to look up. */
+#define SCAN_PRESENT_SLOTS 65536u
 
 struct det_scan {
 	struct det_base base;
-	struct dtab *attempts, *hosts, *sweeps;
-	uint8_t pending[SCAN_PENDING_SLOTS];
-	struct scan_answered answered[SCAN_ANSWERED_SLOTS];
+	struct dtab *hosts, *sweeps;
+	struct scan_set *sets;
+	struct scan_slot *slots;        /* SCAN_WAYS per set */
+	uint32_t nsets;
+	struct dtab_stats att;          /* the attempts array's counters */
+	/* the attempts of the packet p->seq == pre_seq (scan_prepare) */
+	uint64_t pre_seq;               /* numbers start at 1 */
+	bool pre_has[2];
+	struct scan_ref pre[2];
+	uint8_t present[SCAN_PRESENT_SLOTS];
 };
 
 static const struct det_sig scan_sig_ports = {
@@ -266,6 +299,36 @@ static void scan_alert_sweep(struct det_scan *s, const struct scan_skey *k, stru
 	det_base_raise(&s->base, &a);
 }
 
+static uint8_t *scan_present(struct det_scan *s, const struct scan_hkey *k)
+{
+	return &s->present[dsketch_hash(k, sizeof(*k), 0x686b6579ULL) & (SCAN_PRESENT_SLOTS - 1)];
+}
+
+/* The hosts entry of k, made when there is none. */
+static struct scan_host *scan_host_put(struct det_scan *s, const struct scan_hkey *k, uint64_t now,
+				       int *created)
+{
+	struct scan_host *h = dtab_put(s->hosts, k, now, created);
+
+	if (*created) {
+		uint8_t *c = scan_present(s, k);
+		if (*c < 255)
+			(*c)++;
+	}
+	return h;
+}
+
+/* A hosts entry leaves its table. */
+static void scan_host_leave(void *ctx, const void *key, void *val, uint64_t last_us)
+{
+	uint8_t *c = scan_present(ctx, key);
+
+	(void)val;
+	(void)last_us;
+	if (*c > 0 && *c < 255)
+		(*c)--;
+}
+
 /* One failed attempt of src to dst:dport/proto. */
 static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const uint8_t *src,
 			const uint8_t *dst, uint16_t dport, enum scan_kind kind, bool src_in,
@@ -284,7 +347,7 @@ static void scan_failed(struct det_scan *s, uint8_t ipv, uint8_t proto, const ui
 	det_addr_set(&hk.src, ipv, src);
 	det_addr_set(&hk.dst, ipv, dst);
 	hk.src.pad[0] = proto;             /* a TCP and a UDP scan are two alerts */
-	h = dtab_put(s->hosts, &hk, now, &created);
+	h = scan_host_put(s, &hk, now, &created);
 	if (created) {
 		h->src_in = src_in;
 		h->dst_in = dst_in;
@@ -339,126 +402,232 @@ static uint64_t scan_akey_hash(const struct scan_akey *k)
 	return dsketch_hash(k, sizeof(*k), 0x617474ULL);
 }
 
-/* An attempt's key and its hash, made once for the pending filter, the
- * answered cache and the table. */
-struct scan_ref {
-	struct scan_akey k;
-	uint64_t h;
-};
-
-static void scan_akey_set(struct scan_akey *k, uint8_t ipv, uint8_t proto, const uint8_t *src,
-			  const uint8_t *dst, uint16_t dport)
-{
-	k->ipv = ipv;
-	k->proto = proto;
-	k->dport = dport;
-	memcpy(k->src, src, 16);
-	memcpy(k->dst, dst, 16);
-}
-
 static void scan_ref_set(struct scan_ref *r, uint8_t ipv, uint8_t proto, const uint8_t *src,
 			 const uint8_t *dst, uint16_t dport)
 {
-	scan_akey_set(&r->k, ipv, proto, src, dst, dport);
+	r->k.ipv = ipv;
+	r->k.proto = proto;
+	r->k.dport = dport;
+	memcpy(r->k.src, src, 16);
+	memcpy(r->k.dst, dst, 16);
 	r->h = scan_akey_hash(&r->k);
 }
 
-static uint8_t *scan_pending(struct det_scan *s, uint64_t h)
+static uint64_t scan_timeout_us(const struct det_scan *s)
 {
-	return &s->pending[h & (SCAN_PENDING_SLOTS - 1)];
+	return s->base.cfg->scan_timeout_s * 1000000u;
 }
 
-static void scan_pending_add(struct det_scan *s, uint64_t h, int delta)
+static struct scan_slot *scan_slot_at(const struct det_scan *s, uint32_t set, unsigned way)
 {
-	uint8_t *c = scan_pending(s, h);
-
-	if (*c == 255)
-		return;                 /* saturated: stays "maybe" */
-	if (delta > 0)
-		(*c)++;
-	else if (*c > 0)
-		(*c)--;
+	return &s->slots[(size_t)set * SCAN_WAYS + way];
 }
 
-/* An attempt leaves the table unanswered: timed out, evicted, or at the end. */
-static void scan_attempt_leave(void *ctx, const void *key, void *val, uint64_t last_us)
+static uint32_t scan_tag(const struct scan_ref *r)
 {
-	const struct scan_akey *k = key;
-	const struct scan_attempt *at = val;
-	struct det_scan *s = ctx;
+	return ((uint32_t)(r->h >> 32) & ~SCAN_ANSWERED) | SCAN_USED;
+}
 
-	uint64_t now = s->base.now_us, deadline = last_us + s->base.cfg->scan_timeout_s * 1000000u;
+static uint32_t scan_set_index(const struct det_scan *s, const struct scan_ref *r)
+{
+	return (uint32_t)(((r->h & 0xffffffffu) * s->nsets) >> 32);
+}
 
-	scan_pending_add(s, scan_akey_hash(k), -1);
-	/* it failed when its time ran out after its last (re)transmission,
-	 * which may be well before this tick (the next capture file can begin
-	 * years later): its alert says so */
+/* The way of the attempt r in its set (*set), or -1. */
+static int scan_find(const struct det_scan *s, const struct scan_ref *r, uint32_t *set)
+{
+	uint32_t tag = scan_tag(r);
+	const struct scan_set *st;
+
+	*set = scan_set_index(s, r);
+	st = &s->sets[*set];
+	for (unsigned w = 0; w < SCAN_WAYS; w++)
+		if ((st->tag[w] & ~SCAN_ANSWERED) == tag)
+			return (int)w;
+	return -1;
+}
+
+static bool scan_answered(const struct det_scan *s, uint32_t set, unsigned way)
+{
+	return (s->sets[set].tag[way] & SCAN_ANSWERED) != 0;
+}
+
+static void scan_free(struct det_scan *s, uint32_t set, unsigned way)
+{
+	s->sets[set].tag[way] = 0;
+	s->att.entries--;
+}
+
+/* A pending attempt leaves unanswered (timed out, evicted, or at the end):
+ * it failed when its time ran out after its last (re)transmission, which
+ * may be well before now (the next capture file can begin years later):
+ * its alert says so. */
+static void scan_expire_slot(struct det_scan *s, uint32_t set, unsigned way)
+{
+	struct scan_slot at = *scan_slot_at(s, set, way);
+	uint64_t now = s->base.now_us, deadline = at.last_us + scan_timeout_us(s);
+	bool answered = scan_answered(s, set, way);
+
+	scan_free(s, set, way);
+	if (answered)
+		return;
 	if (deadline < now)
 		s->base.now_us = deadline;
-	scan_failed(s, k->ipv, k->proto, k->src, k->dst, k->dport, (enum scan_kind)at->kind,
-		    at->src_in, at->dst_in, at->first_us);
+	scan_failed(s, at.k.ipv, at.k.proto, at.k.src, at.k.dst, at.k.dport, (enum scan_kind)at.kind,
+		    at.src_in, at.dst_in, at.first_us);
 	s->base.now_us = now;
+}
+
+/* Count an answered attempt on its hosts entry, when there is one. */
+static void scan_count_answer(struct det_scan *s, const struct scan_akey *k)
+{
+	struct scan_hkey hk;
+	struct scan_host *h;
+
+	det_addr_set(&hk.src, k->ipv, k->src);
+	det_addr_set(&hk.dst, k->ipv, k->dst);
+	hk.src.pad[0] = k->proto;
+	if (*scan_present(s, &hk) && (h = dtab_get(s->hosts, &hk)))
+		h->answered++;
 }
 
 /* The target answered (ok) or refused (!ok) the attempt r. */
 static void scan_answer(struct det_scan *s, const struct scan_ref *r, bool ok)
 {
-	const struct scan_akey *k = &r->k;
-	uint8_t ipv = k->ipv, proto = k->proto;
-	const uint8_t *src = k->src, *dst = k->dst;
-	struct scan_attempt *at;
+	uint32_t set;
+	int w = scan_find(s, r, &set);
 
-	if (!*scan_pending(s, r->h) || !(at = dtab_get(s->attempts, k)))
+	if (w < 0 || scan_answered(s, set, (unsigned)w))
 		return;
-	scan_pending_add(s, r->h, -1);
 	if (ok) {
-		struct scan_hkey hk;
-		struct scan_host *h;
-
-		det_addr_set(&hk.src, ipv, src);
-		det_addr_set(&hk.dst, ipv, dst);
-		hk.src.pad[0] = proto;
-		if ((h = dtab_get(s->hosts, &hk)))
-			h->answered++;
-		dtab_del(s->attempts, at);
+		scan_count_answer(s, &r->k);
+		scan_free(s, set, (unsigned)w);
 		return;
 	}
-	/* refused: fails now (the leave callback is for the table's own exits) */
+	/* refused: fails now */
 	{
-		struct scan_attempt copy = *at;
+		struct scan_slot at = *scan_slot_at(s, set, (unsigned)w);
 
-		dtab_del(s->attempts, at);
-		scan_failed(s, ipv, proto, src, dst, k->dport, (enum scan_kind)copy.kind, copy.src_in,
-			    copy.dst_in, copy.first_us);
+		scan_free(s, set, (unsigned)w);
+		scan_failed(s, r->k.ipv, r->k.proto, r->k.src, r->k.dst, r->k.dport,
+			    (enum scan_kind)at.kind, at.src_in, at.dst_in, at.first_us);
 	}
+}
+
+/* A reply from the UDP service of r (r: client to service) at ts_us:
+ * answers its attempt, and the service counts as answering for the
+ * attempt timeout. */
+static void scan_udp_reply(struct det_scan *s, const struct scan_ref *r, uint64_t ts_us)
+{
+	uint32_t set;
+	int w = scan_find(s, r, &set);
+
+	if (w < 0)
+		return;
+	if (!scan_answered(s, set, (unsigned)w))
+		scan_count_answer(s, &r->k);
+	s->sets[set].tag[w] |= SCAN_ANSWERED;
+	s->sets[set].until_s[w] = (uint32_t)(ts_us / 1000000u) + (uint32_t)s->base.cfg->scan_timeout_s;
 }
 
 /* The attempt ended without an answer and without a refusal (an ICMP time
  * exceeded or fragmentation needed quoted it): forgotten, not failed. */
 static void scan_forget(struct det_scan *s, const struct scan_ref *r)
 {
-	struct scan_attempt *at;
+	uint32_t set;
+	int w = scan_find(s, r, &set);
 
-	if (!*scan_pending(s, r->h) || !(at = dtab_get(s->attempts, &r->k)))
-		return;
-	scan_pending_add(s, r->h, -1);
-	dtab_del(s->attempts, at);
+	if (w >= 0 && !scan_answered(s, set, (unsigned)w))
+		scan_free(s, set, (unsigned)w);
 }
 
-/* p opens the attempt r (its own key: p's source to p's destination). */
+/* The way to put a new attempt in: a free one, else the answered service
+ * that ends first, else (evicted: it fails) the attempt closest to its
+ * deadline. */
+static unsigned scan_make_room(struct det_scan *s, uint32_t set)
+{
+	struct scan_set *st = &s->sets[set];
+	int answered = -1, pending = -1;
+
+	for (unsigned w = 0; w < SCAN_WAYS; w++) {
+		if (!st->tag[w])
+			return w;
+		if (st->tag[w] & SCAN_ANSWERED) {
+			if (answered < 0 || st->until_s[w] < st->until_s[answered])
+				answered = (int)w;
+		} else if (pending < 0 || st->until_s[w] < st->until_s[pending]) {
+			pending = (int)w;
+		}
+	}
+	s->att.evicted++;
+	if (answered >= 0) {
+		scan_free(s, set, (unsigned)answered);
+		return (unsigned)answered;
+	}
+	scan_expire_slot(s, set, (unsigned)pending);
+	return (unsigned)pending;
+}
+
+/* p opens the attempt r (its own key: p's source to p's destination),
+ * unless r is a UDP service that answers lately. */
 static void scan_attempt(struct det_scan *s, const struct det_pkt *p, const struct scan_ref *r,
 			 enum scan_kind kind)
 {
-	struct scan_attempt *at;
-	int created;
+	uint32_t deadline_s = (uint32_t)((p->ts_us + scan_timeout_us(s)) / 1000000u), set;
+	struct scan_slot *at;
+	int w = scan_find(s, r, &set);
 
-	at = dtab_put(s->attempts, &r->k, p->ts_us, &created);
-	if (created) {
-		scan_pending_add(s, r->h, 1);
-		at->first_us = p->ts_us;
-		at->kind = (uint8_t)kind;
-		at->src_in = p->src_in;
-		at->dst_in = p->dst_in;
+	if (w >= 0) {
+		struct scan_set *st = &s->sets[set];
+
+		if (!(st->tag[w] & SCAN_ANSWERED)) {
+			/* a retransmission: its deadline moves */
+			scan_slot_at(s, set, (unsigned)w)->last_us = p->ts_us;
+			st->until_s[w] = deadline_s;
+			return;
+		}
+		if ((uint32_t)(p->ts_us / 1000000u) < st->until_s[w])
+			return;                     /* the service answers */
+		/* it answered, but not lately: a new attempt in its place */
+		st->tag[w] &= ~SCAN_ANSWERED;
+	} else {
+		w = (int)scan_make_room(s, set);
+		s->sets[set].tag[w] = scan_tag(r);
+		s->att.entries++;
+		s->att.inserted++;
+	}
+	at = scan_slot_at(s, set, (unsigned)w);
+	at->k = r->k;
+	at->kind = (uint8_t)kind;
+	at->src_in = p->src_in;
+	at->dst_in = p->dst_in;
+	at->pad = 0;
+	at->first_us = at->last_us = p->ts_us;
+	s->sets[set].until_s[w] = deadline_s;
+}
+
+/* Attempts whose deadline is at or before before_us fail; answered
+ * services whose time is over (all of them when all) are dropped. */
+static void scan_sweep(struct det_scan *s, uint64_t before_us, bool all)
+{
+	uint64_t to = scan_timeout_us(s);
+	uint32_t before_s = before_us / 1000000u > UINT32_MAX ? UINT32_MAX :
+			    (uint32_t)(before_us / 1000000u);
+
+	for (uint32_t set = 0; set < s->nsets; set++) {
+		struct scan_set *st = &s->sets[set];
+
+		for (unsigned w = 0; w < SCAN_WAYS; w++) {
+			if (!st->tag[w] || (!all && st->until_s[w] > before_s))
+				continue;
+			if (st->tag[w] & SCAN_ANSWERED) {
+				scan_free(s, set, w);
+				s->att.expired++;
+			} else if (scan_slot_at(s, set, w)->last_us + to <= before_us) {
+				scan_expire_slot(s, set, w);
+				s->att.expired++;
+			}
+		}
 	}
 }
 
@@ -520,7 +689,7 @@ static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
 
 	det_addr_set(&hk.src, p->ipv, p->src);
 	det_addr_set(&hk.dst, p->ipv, p->dst);
-	h = dtab_put(s->hosts, &hk, now, &created);
+	h = scan_host_put(s, &hk, now, &created);
 	if (created) {
 		h->src_in = p->src_in;
 		h->dst_in = p->dst_in;
@@ -542,49 +711,76 @@ static void scan_protocol(struct det_scan *s, const struct det_pkt *p)
 	}
 }
 
-/* The UDP service of r (its destination: r is client to service) answered,
- * at ts_us: the client opens no attempt to it for a while. */
-static void scan_udp_answered_set(struct det_scan *s, const struct scan_ref *r, uint64_t ts_us)
-{
-	struct scan_answered *a = &s->answered[r->h & (SCAN_ANSWERED_SLOTS - 1)];
+/* What a TCP or UDP packet does here: answer (refs[SCAN_REF_ANSWER], the
+ * attempt it replies to) and/or open (refs[SCAN_REF_OPEN], its own). */
+enum { SCAN_REF_ANSWER, SCAN_REF_OPEN };
 
-	a->tag = (uint32_t)(r->h >> 32);
-	a->until_s = (uint32_t)(ts_us / 1000000u) + (uint32_t)s->base.cfg->scan_timeout_s;
+static void scan_prepare(struct det_scan *s, const struct det_pkt *p)
+{
+	uint8_t f = p->flags & (DET_SYN | DET_ACK | DET_RST);
+
+	if (s->pre_seq == p->seq)
+		return;                     /* done by det_scan_prefetch */
+	s->pre_seq = p->seq;
+	s->pre_has[SCAN_REF_ANSWER] = s->pre_has[SCAN_REF_OPEN] = false;
+	if (p->fragment)
+		return;
+	if (p->proto == 6 && p->flags_seen) {
+		if ((f & (DET_SYN | DET_ACK)) == DET_SYN) {
+			if (!det_addr_is_special(p->ipv, p->dst)) {
+				scan_ref_set(&s->pre[SCAN_REF_OPEN], p->ipv, 6, p->src, p->dst, p->dport);
+				s->pre_has[SCAN_REF_OPEN] = true;
+			}
+		} else if ((f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK) || (f & DET_RST)) {
+			scan_ref_set(&s->pre[SCAN_REF_ANSWER], p->ipv, 6, p->dst, p->src, p->sport);
+			s->pre_has[SCAN_REF_ANSWER] = true;
+		}
+	} else if (p->proto == 17) {
+		if (p->sport <= 1024 || p->sport < p->dport) {
+			scan_ref_set(&s->pre[SCAN_REF_ANSWER], p->ipv, 17, p->dst, p->src, p->sport);
+			s->pre_has[SCAN_REF_ANSWER] = true;
+		}
+		/* DHCP servers answer clients that cannot answer back */
+		if ((p->sport == 67 && p->dport == 68) || (p->sport == 547 && p->dport == 546))
+			return;
+		if ((p->dport <= 1024 || p->dport < p->sport) && !det_addr_is_special(p->ipv, p->dst)) {
+			scan_ref_set(&s->pre[SCAN_REF_OPEN], p->ipv, 17, p->src, p->dst, p->dport);
+			s->pre_has[SCAN_REF_OPEN] = true;
+		}
+	}
 }
 
-/* Whether the service of r answered its client lately. */
-static bool scan_udp_answered(const struct det_scan *s, const struct scan_ref *r, uint64_t ts_us)
+static void det_scan_prefetch(void *state, const struct det_pkt *p)
 {
-	const struct scan_answered *a = &s->answered[r->h & (SCAN_ANSWERED_SLOTS - 1)];
+	struct det_scan *s = state;
 
-	return a->tag == (uint32_t)(r->h >> 32) && (uint32_t)(ts_us / 1000000u) < a->until_s;
+	scan_prepare(s, p);
+	for (unsigned i = 0; i < 2; i++)
+		if (s->pre_has[i])
+			__builtin_prefetch(&s->sets[scan_set_index(s, &s->pre[i])], 1);
 }
 
 static void det_scan_packet(void *state, const struct det_pkt *p)
 {
 	struct det_scan *s = state;
-	struct scan_ref r;
 
 	s->base.now_us = p->ts_us;
 	if (p->fragment)
 		return;
+	scan_prepare(s, p);
 	switch (p->proto) {
 	case 6: {
 		uint8_t f = p->flags & (DET_FIN | DET_SYN | DET_RST | DET_PSH | DET_ACK | DET_URG);
 
 		if (!p->flags_seen)
 			break;          /* header cut before its flags: not a NULL probe */
-
-		if ((f & (DET_SYN | DET_ACK)) == DET_SYN) {
-			if (!det_addr_is_special(p->ipv, p->dst)) {
-				scan_ref_set(&r, p->ipv, 6, p->src, p->dst, p->dport);
-				scan_attempt(s, p, &r, SCAN_SYN);
-			}
-		} else if ((f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK) || (f & DET_RST)) {
+		if (s->pre_has[SCAN_REF_OPEN]) {
+			scan_attempt(s, p, &s->pre[SCAN_REF_OPEN], SCAN_SYN);
+		} else if (s->pre_has[SCAN_REF_ANSWER]) {
 			/* SYN+ACK answers the attempt it replies to, RST refuses it */
-			scan_ref_set(&r, p->ipv, 6, p->dst, p->src, p->sport);
-			scan_answer(s, &r, (f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK));
-		} else if (!(f & DET_ACK)) {
+			scan_answer(s, &s->pre[SCAN_REF_ANSWER],
+				    (f & (DET_SYN | DET_ACK)) == (DET_SYN | DET_ACK));
+		} else if (!(f & (DET_SYN | DET_ACK | DET_RST))) {
 			/* no SYN, ACK or RST: a probe no connection sends */
 			enum scan_kind k = f == 0 ? SCAN_NULL :
 					   f == DET_FIN ? SCAN_FIN :
@@ -597,19 +793,10 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 	}
 	case 17:
 		/* an answer first: a reply from a service port ends its attempt */
-		if (p->sport <= 1024 || p->sport < p->dport) {
-			scan_ref_set(&r, p->ipv, 17, p->dst, p->src, p->sport);
-			scan_answer(s, &r, true);
-			scan_udp_answered_set(s, &r, p->ts_us);
-		}
-		/* DHCP servers answer clients that cannot answer back */
-		if ((p->sport == 67 && p->dport == 68) || (p->sport == 547 && p->dport == 546))
-			break;
-		if ((p->dport <= 1024 || p->dport < p->sport) && !det_addr_is_special(p->ipv, p->dst)) {
-			scan_ref_set(&r, p->ipv, 17, p->src, p->dst, p->dport);
-			if (!scan_udp_answered(s, &r, p->ts_us))
-				scan_attempt(s, p, &r, SCAN_UDP);
-		}
+		if (s->pre_has[SCAN_REF_ANSWER])
+			scan_udp_reply(s, &s->pre[SCAN_REF_ANSWER], p->ts_us);
+		if (s->pre_has[SCAN_REF_OPEN])
+			scan_attempt(s, p, &s->pre[SCAN_REF_OPEN], SCAN_UDP);
 		break;
 	case 1:
 	case 58:
@@ -625,11 +812,10 @@ static void det_scan_packet(void *state, const struct det_pkt *p)
 static void det_scan_tick(void *state, uint64_t now_us)
 {
 	struct det_scan *s = state;
-	uint64_t to = s->base.cfg->scan_timeout_s * 1000000u, win = scan_window_us(s);
+	uint64_t win = scan_window_us(s);
 
 	s->base.now_us = now_us;
-	if (now_us > to)
-		dtab_expire(s->attempts, now_us - to, 0);
+	scan_sweep(s, now_us, false);
 	if (now_us > win) {
 		dtab_expire(s->hosts, now_us - win, 0);
 		dtab_expire(s->sweeps, now_us - win, 0);
@@ -642,7 +828,7 @@ static void det_scan_end(void *state, uint64_t now_us)
 
 	/* what is unanswered at the end of the input failed */
 	s->base.now_us = now_us;
-	dtab_expire(s->attempts, UINT64_MAX, 0);
+	scan_sweep(s, UINT64_MAX, true);
 }
 
 static void det_scan_flush(void *state)
@@ -650,37 +836,70 @@ static void det_scan_flush(void *state)
 	struct det_scan *s = state;
 
 	det_base_flush(&s->base);
-	memset(s->pending, 0, sizeof(s->pending));
-	memset(s->answered, 0, sizeof(s->answered));
+	memset(s->sets, 0, (size_t)s->nsets * sizeof(*s->sets));
+	s->att.entries = 0;
+	memset(s->present, 0, sizeof(s->present));
+}
+
+static void det_scan_counters(void *state, struct det_counters *out)
+{
+	struct det_scan *s = state;
+
+	det_base_counters(&s->base, out);
+	det_counters_add_stats(out, &s->att);
+}
+
+static void det_scan_destroy(void *state)
+{
+	struct det_scan *s = state;
+
+	if (!s)
+		return;
+	free(s->sets);
+	free(s->slots);
+	det_base_destroy(&s->base);
 }
 
 static void *det_scan_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
 	struct det_scan *s = det_base_new(sizeof(*s), d);
+	uint64_t per_set = sizeof(struct scan_set) + SCAN_WAYS * sizeof(struct scan_slot);
+	uint64_t sets = mem / 4 / per_set;
 
+	if (!s)
+		goto oom;
 	/* a quarter for attempts (small, many), the rest split */
-	if (!s ||
-	    !(s->attempts = det_base_table(&s->base, sizeof(struct scan_akey),
-					   sizeof(struct scan_attempt), mem / 4, scan_attempt_leave, s)) ||
+	if (sets < 1)
+		sets = 1;
+	if (sets > (1u << 24))
+		sets = 1u << 24;
+	s->nsets = (uint32_t)sets;
+	s->sets = calloc((size_t)sets, sizeof(*s->sets));
+	s->slots = calloc((size_t)sets * SCAN_WAYS, sizeof(*s->slots));
+	s->att.max_entries = sets * SCAN_WAYS;
+	s->att.bytes = sets * per_set;
+	if (!s->sets || !s->slots ||
 	    !(s->hosts = det_base_table(&s->base, sizeof(struct scan_hkey), sizeof(struct scan_host),
-					mem * 3 / 8, NULL, NULL)) ||
+					mem * 3 / 8, scan_host_leave, s)) ||
 	    !(s->sweeps = det_base_table(&s->base, sizeof(struct scan_skey),
-					 sizeof(struct scan_sweep), mem * 3 / 8, NULL, NULL))) {
-		det_base_destroy(s);
-		snprintf(err, errlen, "detectors: out of memory (scan tables)");
-		return NULL;
-	}
+					 sizeof(struct scan_sweep), mem * 3 / 8, NULL, NULL)))
+		goto oom;
 	return s;
+oom:
+	det_scan_destroy(s);
+	snprintf(err, errlen, "detectors: out of memory (scan tables)");
+	return NULL;
 }
 
 const struct det_ops det_scan_ops = {
 	.name = "scan",
 	.create = det_scan_create,
-	.destroy = det_base_destroy,
+	.destroy = det_scan_destroy,
+	.prefetch = det_scan_prefetch,
 	.packet = det_scan_packet,
 	.tick = det_scan_tick,
 	.end = det_scan_end,
 	.flush = det_scan_flush,
-	.counters = det_base_counters,
+	.counters = det_scan_counters,
 	.mem_weight = 4,
 };

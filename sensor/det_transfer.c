@@ -29,6 +29,16 @@
  * deterministic).  The cache (XFER_CACHE_MAX slots, fewer when the memory
  * share is small) counts in the detector's memory.  Entries idle for a
  * window expire.
+ *
+ * Most pairs and sources never come near their threshold, so a slot's
+ * bytes go first into a dvol (one for pairs, one for sources): a key gets
+ * a table entry only once its estimate there reaches 1/XFER_ADMIT of its
+ * threshold, and that entry starts with what the dvol held before
+ * (capped at that 1/XFER_ADMIT).  A total is exact when no other key
+ * shares its dvol counters, and otherwise off by at most 1/XFER_ADMIT of
+ * the threshold: high when the dvol's estimate was (shared counters), low
+ * when an entry outlives what the dvol remembers (a key quiet for a
+ * window).  The packets of an alert are those since the entry was made.
  */
 #include "detect_impl.h"
 
@@ -40,6 +50,10 @@
 #define XFER_SID_HOST 9142u
 #define XFER_TOP 4
 #define XFER_CACHE_MAX 32768u       /* slots (60 bytes each), a power of two */
+#define XFER_ADMIT 64u              /* an entry from 1/XFER_ADMIT of the threshold */
+#define XFER_DVOL_PAIRS 16384u      /* dvol slots per row for pairs (512 KiB), half
+				     * that for sources; fewer when the memory
+				     * share is small */
 
 struct xfer_pkey {                 /* source and destination: 36 bytes */
 	uint8_t ipv;
@@ -81,6 +95,9 @@ struct det_transfer {
 	uint32_t cache_mask;
 	uint32_t *used;                 /* indexes of the slots in use, for the tick */
 	uint32_t nused;
+	struct dvol pair_vol, host_vol; /* bytes of keys without an entry */
+	uint64_t pre_seq;               /* the packet xfer_prepare worked out */
+	uint32_t pre_slot;
 };
 
 static const struct det_sig xfer_sig_pair = {
@@ -246,10 +263,26 @@ take:
 	h->top[pick].at_us = now_us;
 }
 
-/* Move a slot's bytes into the tables; the slot is free afterwards. */
+/* Bytes of a key that has no entry yet: the dvol's estimate before this
+ * slot's bytes, capped (what a new entry starts with). */
+static uint64_t xfer_credit(uint64_t est, uint64_t bytes, uint64_t admit)
+{
+	est = est > bytes ? est - bytes : 0;
+	return est < admit ? est : admit;
+}
+
+static uint64_t xfer_admit(uint64_t threshold)
+{
+	return threshold / XFER_ADMIT ? threshold / XFER_ADMIT : 1;
+}
+
+/* Move a slot's bytes into the dvols and, for keys near their threshold,
+ * the tables; the slot is free afterwards. */
 static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64_t now)
 {
-	uint64_t win = xfer_window_us(s), sum;
+	uint64_t win = xfer_window_us(s), sum, est, credit = 0;
+	uint64_t pair_admit = xfer_admit(s->base.cfg->xfer_pair_bytes);
+	uint64_t host_admit = xfer_admit(s->base.cfg->xfer_host_bytes);
 	struct det_addr hk;
 	struct xfer_pair *pv;
 	struct xfer_host *hv;
@@ -258,42 +291,79 @@ static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64
 	if (!sl->packets)
 		return;
 	s->base.now_us = now;
-	pv = dtab_put(s->pairs, &sl->k, now, &created);
-	xfer_episode(s, &pv->since_us, &pv->alerted_us, &pv->packets,
-		     created ? 0 : dwin_sum(&pv->bytes, now, win), sl->first_us, now);
-	dwin_add(&pv->bytes, sl->bytes, now, win);
-	pv->packets += sl->packets;
-	sum = dwin_sum(&pv->bytes, now, win);
-	if (!pv->alerted_us && sum >= s->base.cfg->xfer_pair_bytes) {
-		pv->alerted_us = now;
-		xfer_alert_pair(s, &sl->k, pv, sum);
+	est = dvol_add(&s->pair_vol, dsketch_hash(&sl->k, sizeof(sl->k), 0x70616972ULL), sl->bytes,
+		       now, win);
+	if (est < pair_admit) {
+		sum = est;                  /* for the source's largest destinations */
+	} else {
+		pv = dtab_put(s->pairs, &sl->k, now, &created);
+		if (created)
+			credit = xfer_credit(est, sl->bytes, pair_admit);
+		xfer_episode(s, &pv->since_us, &pv->alerted_us, &pv->packets,
+			     created ? 0 : dwin_sum(&pv->bytes, now, win), sl->first_us, now);
+		dwin_add(&pv->bytes, credit + sl->bytes, now, win);
+		pv->packets += sl->packets;
+		sum = dwin_sum(&pv->bytes, now, win);
+		if (!pv->alerted_us && sum >= s->base.cfg->xfer_pair_bytes) {
+			pv->alerted_us = now;
+			xfer_alert_pair(s, &sl->k, pv, sum);
+		}
 	}
 
 	det_addr_set(&hk, sl->k.ipv, sl->k.src);
-	hv = dtab_put(s->hosts, &hk, now, &created);
-	xfer_episode(s, &hv->since_us, &hv->alerted_us, &hv->packets,
-		     created ? 0 : dwin_sum(&hv->bytes, now, win), sl->first_us, now);
-	xfer_top_update(hv, sl->k.dst, sum, now, win);
-	dwin_add(&hv->bytes, sl->bytes, now, win);
-	hv->packets += sl->packets;
-	sum = dwin_sum(&hv->bytes, now, win);
-	if (!hv->alerted_us && sum >= s->base.cfg->xfer_host_bytes) {
-		hv->alerted_us = now;
-		xfer_alert_host(s, &hk, hv, sum);
+	est = dvol_add(&s->host_vol, dsketch_hash(&hk, sizeof(hk), 0x686f7374ULL), sl->bytes, now,
+		       win);
+	if (est >= host_admit) {
+		hv = dtab_put(s->hosts, &hk, now, &created);
+		credit = created ? xfer_credit(est, sl->bytes, host_admit) : 0;
+		xfer_episode(s, &hv->since_us, &hv->alerted_us, &hv->packets,
+			     created ? 0 : dwin_sum(&hv->bytes, now, win), sl->first_us, now);
+		xfer_top_update(hv, sl->k.dst, sum, now, win);
+		dwin_add(&hv->bytes, credit + sl->bytes, now, win);
+		hv->packets += sl->packets;
+		sum = dwin_sum(&hv->bytes, now, win);
+		if (!hv->alerted_us && sum >= s->base.cfg->xfer_host_bytes) {
+			hv->alerted_us = now;
+			xfer_alert_host(s, &hk, hv, sum);
+		}
 	}
 	sl->packets = 0;
+}
+
+/* The cache slot of p (UINT32_MAX: p is not data sent out), worked out
+ * once per packet. */
+static uint32_t xfer_prepare(struct det_transfer *s, const struct det_pkt *p)
+{
+	if (s->pre_seq == p->seq)
+		return s->pre_slot;         /* done by det_transfer_prefetch */
+	s->pre_seq = p->seq;
+	/* data sent, not the acknowledgements of a download */
+	if (!p->src_in || p->dst_in || (p->proto == 6 && !p->claimed_len && !p->fragment) ||
+	    det_addr_is_special(p->ipv, p->dst))
+		s->pre_slot = UINT32_MAX;
+	else
+		s->pre_slot = xfer_slot_of(s, p->src, p->dst);
+	return s->pre_slot;
+}
+
+static void det_transfer_prefetch(void *state, const struct det_pkt *p)
+{
+	struct det_transfer *s = state;
+	uint32_t i = xfer_prepare(s, p);
+
+	if (i != UINT32_MAX)
+		__builtin_prefetch(&s->cache[i], 1);
 }
 
 static void det_transfer_packet(void *state, const struct det_pkt *p)
 {
 	struct det_transfer *s = state;
+	uint32_t i = xfer_prepare(s, p);
 	struct xfer_slot *sl;
 
-	/* data sent, not the acknowledgements of a download */
-	if (!p->src_in || p->dst_in || (p->proto == 6 && !p->claimed_len && !p->fragment) ||
-	    det_addr_is_special(p->ipv, p->dst))
+	if (i == UINT32_MAX)
 		return;
-	sl = &s->cache[xfer_slot_of(s, p->src, p->dst)];
+	sl = &s->cache[i];
 	if (sl->packets && sl->k.ipv == p->ipv && memcmp(sl->k.src, p->src, 16) == 0 &&
 	    memcmp(sl->k.dst, p->dst, 16) == 0) {
 		sl->packets++;
@@ -303,7 +373,7 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 	if (sl->packets)
 		xfer_slot_flush(s, sl, p->ts_us);
 	else
-		s->used[s->nused++] = (uint32_t)(sl - s->cache);
+		s->used[s->nused++] = i;
 	memset(&sl->k, 0, sizeof(sl->k));
 	sl->k.ipv = p->ipv;
 	memcpy(sl->k.src, p->src, 16);
@@ -345,6 +415,8 @@ static void det_transfer_flush(void *state)
 	det_base_flush(&s->base);
 	memset(s->cache, 0, ((size_t)s->cache_mask + 1) * sizeof(*s->cache));
 	s->nused = 0;
+	dvol_clear(&s->pair_vol);
+	dvol_clear(&s->host_vol);
 }
 
 /* The tables' counters and the cache's memory. */
@@ -353,7 +425,8 @@ static void det_transfer_counters(void *state, struct det_counters *out)
 	struct det_transfer *s = state;
 
 	det_base_counters(&s->base, out);
-	out->tab.bytes += ((uint64_t)s->cache_mask + 1) * (sizeof(*s->cache) + sizeof(*s->used));
+	out->tab.bytes += ((uint64_t)s->cache_mask + 1) * (sizeof(*s->cache) + sizeof(*s->used)) +
+			  dvol_bytes(&s->pair_vol) + dvol_bytes(&s->host_vol);
 }
 
 static void det_transfer_destroy(void *state)
@@ -364,13 +437,15 @@ static void det_transfer_destroy(void *state)
 		return;
 	free(s->cache);
 	free(s->used);
+	dvol_free(&s->pair_vol);
+	dvol_free(&s->host_vol);
 	det_base_destroy(&s->base);
 }
 
 static void *det_transfer_create(struct detect *d, uint64_t mem, char *err, size_t errlen)
 {
 	struct det_transfer *s = det_base_new(sizeof(*s), d);
-	uint32_t slots = XFER_CACHE_MAX;
+	uint32_t slots = XFER_CACHE_MAX, vslots;
 	uint64_t cache_bytes;
 
 	if (!s)
@@ -382,6 +457,14 @@ static void *det_transfer_create(struct detect *d, uint64_t mem, char *err, size
 	s->cache = calloc(slots, sizeof(*s->cache));
 	s->used = calloc(slots, sizeof(*s->used));
 	cache_bytes = (uint64_t)slots * (sizeof(struct xfer_slot) + sizeof(*s->used));
+	mem = mem > cache_bytes ? mem - cache_bytes : 0;
+	/* the dvols: at most a quarter of the rest */
+	vslots = XFER_DVOL_PAIRS;
+	while (vslots > 64 && (uint64_t)vslots * 32u * 3u / 2u > mem / 4)
+		vslots >>= 1;
+	if (dvol_init(&s->pair_vol, vslots) != 0 || dvol_init(&s->host_vol, vslots / 2) != 0)
+		goto oom;
+	cache_bytes = dvol_bytes(&s->pair_vol) + dvol_bytes(&s->host_vol);
 	mem = mem > cache_bytes ? mem - cache_bytes : 0;
 	/* pairs outnumber sources: three quarters for them */
 	if (!s->cache || !s->used ||
@@ -401,6 +484,7 @@ const struct det_ops det_transfer_ops = {
 	.name = "transfer",
 	.create = det_transfer_create,
 	.destroy = det_transfer_destroy,
+	.prefetch = det_transfer_prefetch,
 	.packet = det_transfer_packet,
 	.tick = det_transfer_tick,
 	.end = det_transfer_end,

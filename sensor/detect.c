@@ -208,15 +208,6 @@ static bool detect_is_private(uint8_t ipv, const uint8_t *a)
 	       (memcmp(a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0);
 }
 
-bool detect_is_inside(const struct detect *d, const struct zones *z, int zone, uint8_t ipv,
-		      const uint8_t *addr)
-{
-	(void)d;
-	if (z && zones_has_networks(z))
-		return zone != ZONES_EXTERNAL;
-	return detect_is_private(ipv, addr);
-}
-
 const char *detect_direction(bool src_in, bool dst_in)
 {
 	if (src_in && dst_in)
@@ -238,17 +229,22 @@ bool detect_has_geo(const struct detect *d)
 	return d->has_geo;
 }
 
+void det_counters_add_stats(struct det_counters *out, const struct dtab_stats *s)
+{
+	out->tab.entries += s->entries;
+	out->tab.max_entries += s->max_entries;
+	out->tab.inserted += s->inserted;
+	out->tab.evicted += s->evicted;
+	out->tab.expired += s->expired;
+	out->tab.bytes += s->bytes;
+}
+
 void det_counters_add(struct det_counters *out, const struct dtab *t)
 {
 	struct dtab_stats s;
 
 	dtab_stats_get(t, &s);
-	out->tab.entries += s.entries;
-	out->tab.max_entries += s.max_entries;
-	out->tab.inserted += s.inserted;
-	out->tab.evicted += s.evicted;
-	out->tab.expired += s.expired;
-	out->tab.bytes += s.bytes;
+	det_counters_add_stats(out, &s);
 }
 
 void *det_base_new(size_t size, struct detect *d)
@@ -519,12 +515,21 @@ void detect_packet(struct detect *d, const struct detect_pkt *in, const struct z
 		    dec->ip_total_len > dec->payload_offset - dec->ip_offset)
 			p.claimed_len = dec->ip_total_len - (dec->payload_offset - dec->ip_offset);
 	}
-	p.src_zone = zones ? zones_lookup(zones, p.ipv, p.src) : ZONES_EXTERNAL;
-	p.dst_zone = zones ? zones_lookup(zones, p.ipv, p.dst) : ZONES_EXTERNAL;
-	p.src_in = detect_is_inside(d, zones, p.src_zone, p.ipv, p.src);
-	p.dst_in = detect_is_inside(d, zones, p.dst_zone, p.ipv, p.dst);
+	p.seq = d->packets;
+	/* inside the site: in a configured zone or, when no zone has networks,
+	 * a private address (RFC 1918, RFC 4193, loopback, link-local) */
+	if (zones && zones_has_networks(zones)) {
+		p.src_in = zones_lookup(zones, p.ipv, p.src) != ZONES_EXTERNAL;
+		p.dst_in = zones_lookup(zones, p.ipv, p.dst) != ZONES_EXTERNAL;
+	} else {
+		p.src_in = detect_is_private(p.ipv, p.src);
+		p.dst_in = detect_is_private(p.ipv, p.dst);
+	}
 	if (p.ts_us > d->now_us)
 		d->now_us = p.ts_us;
+	for (unsigned i = 0; i < DETECT_NDET; i++)
+		if (d->state[i] && detect_all[i]->prefetch)
+			detect_all[i]->prefetch(d->state[i], &p);
 	for (unsigned i = 0; i < DETECT_NDET; i++)
 		if (d->state[i])
 			detect_all[i]->packet(d->state[i], &p);

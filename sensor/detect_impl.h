@@ -25,6 +25,7 @@
 
 /* A packet, with what several detectors need worked out once. */
 struct det_pkt {
+	uint64_t seq;                    /* this packet's number (detect.packets) */
 	uint64_t ts_us;
 	uint8_t ipv;                     /* 4 or 6 */
 	uint8_t proto;
@@ -40,8 +41,7 @@ struct det_pkt {
 	uint32_t claimed_len;            /* L4 payload the IP header claims (TCP with its
 					  * header captured, UDP); a short snaplen cuts
 					  * payload_len, not this */
-	bool src_in, dst_in;             /* inside the site (see detect_is_inside) */
-	int src_zone, dst_zone;
+	bool src_in, dst_in;             /* inside the site (see detect_packet) */
 };
 
 /* An address key: version and 16 bytes. */
@@ -135,6 +135,11 @@ struct det_ops {
 	/* mem: this detector's share of detect.memory, bytes */
 	void *(*create)(struct detect *d, uint64_t mem, char *err, size_t errlen);
 	void (*destroy)(void *s);
+	/* optional, called for every detector before any packet(): work out
+	 * where p goes and prefetch it, so that the cache misses of all
+	 * detectors overlap instead of following one another; packet() then
+	 * uses what it worked out (same p->seq) */
+	void (*prefetch)(void *s, const struct det_pkt *p);
 	void (*packet)(void *s, const struct det_pkt *p);
 	void (*tick)(void *s, uint64_t now_us);
 	/* input ends (or time is about to jump back): decide what is pending */
@@ -152,10 +157,6 @@ const struct detect_config *detect_cfg(const struct detect *d);
 int detect_emit(struct detect *d, const struct det_alert *a);
 /* "inbound", "outbound", "internal", "external" for a pair of sides. */
 const char *detect_direction(bool src_in, bool dst_in);
-/* Whether an address is inside the site: in a configured zone or, when no
- * zone has networks, a private address (RFC 1918, RFC 4193, loopback). */
-bool detect_is_inside(const struct detect *d, const struct zones *z, int zone, uint8_t ipv,
-		      const uint8_t *addr);
 /* Country/ASN of an address (never NULL; all empty without GeoIP). */
 const struct geo_info *detect_geo(struct detect *d, uint8_t ipv, const uint8_t *addr);
 bool detect_has_geo(const struct detect *d);
@@ -168,5 +169,7 @@ bool det_addr_is_special(uint8_t ipv, const uint8_t *a);
 
 /* Add one table's counters into out. */
 void det_counters_add(struct det_counters *out, const struct dtab *t);
+/* The same for a detector's own structure that keeps dtab-like counters. */
+void det_counters_add_stats(struct det_counters *out, const struct dtab_stats *s);
 
 #endif

@@ -10,6 +10,7 @@
 #include "dsketch.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 static uint64_t dsketch_mix(uint64_t x)
@@ -22,23 +23,27 @@ static uint64_t dsketch_mix(uint64_t x)
 	return x;
 }
 
+/* Words are folded in with a multiply and a rotation each (a short chain
+ * of dependent instructions: keys are hashed on every packet), then the
+ * whole is mixed once. */
 uint64_t dsketch_hash(const void *p, size_t n, uint64_t salt)
 {
 	const unsigned char *b = p;
-	uint64_t h = dsketch_mix(salt ^ n);
+	uint64_t h = salt ^ ((uint64_t)n * 0x9e3779b97f4a7c15ULL);
 	size_t i = 0;
 
 	for (; i + 8 <= n; i += 8) {
 		uint64_t w;
 		memcpy(&w, b + i, 8);
-		h = dsketch_mix(h ^ w);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h = (h << 31) | (h >> 33);
 	}
 	if (i < n) {
 		uint64_t w = 0;
 		memcpy(&w, b + i, n - i);
-		h = dsketch_mix(h ^ w ^ 0x9e3779b97f4a7c15ULL);
+		h = (h ^ w ^ 0x9e3779b97f4a7c15ULL) * 0xff51afd7ed558ccdULL;
 	}
-	return h;
+	return dsketch_mix(h);
 }
 
 static uint32_t dsketch_period(uint64_t now_us, uint64_t window_us, unsigned parts)
@@ -177,4 +182,84 @@ void dperiod_score(const struct dperiod *p, struct dperiod_score *out)
 	for (unsigned i = 0; i < n; i++)
 		t[i] = p->t[(start + i) % DPERIOD_MAX];
 	dperiod_score_times(t, n, out);
+}
+
+/* ------------------------------------------------------------------ */
+/* dvol                                                                */
+
+int dvol_init(struct dvol *v, uint32_t slots)
+{
+	uint32_t n = 64;
+
+	while (n <= slots / 2)
+		n *= 2;
+	memset(v, 0, sizeof(*v));
+	v->c = calloc((size_t)4 * n, sizeof(*v->c));
+	if (!v->c)
+		return -1;
+	v->mask = n - 1;
+	return 0;
+}
+
+void dvol_free(struct dvol *v)
+{
+	free(v->c);
+	v->c = NULL;
+}
+
+void dvol_clear(struct dvol *v)
+{
+	memset(v->c, 0, dvol_bytes(v));
+	v->cur = 0;
+	v->epoch_us = 0;
+}
+
+size_t dvol_bytes(const struct dvol *v)
+{
+	return v->c ? (size_t)4 * ((size_t)v->mask + 1) * sizeof(*v->c) : 0;
+}
+
+/* Counter i of a row for an epoch: the two epochs of a counter side by
+ * side, so an update reads one cache line per row. */
+static uint64_t *dvol_at(const struct dvol *v, uint32_t row, uint32_t i, uint32_t epoch)
+{
+	return v->c + (((size_t)row * ((size_t)v->mask + 1) + i) * 2 + epoch);
+}
+
+/* Make the current epoch the one that holds now_us. */
+static void dvol_roll(struct dvol *v, uint64_t now_us, uint64_t window_us)
+{
+	if (window_us == 0)
+		window_us = 1;
+	if (v->epoch_us && now_us < v->epoch_us + window_us)
+		return;
+	if (v->epoch_us && now_us < v->epoch_us + 2 * window_us) {
+		/* one epoch on: the current one becomes the previous one */
+		v->cur ^= 1u;
+		v->epoch_us += window_us;
+		for (uint32_t row = 0; row < 2; row++)
+			for (uint32_t i = 0; i <= v->mask; i++)
+				*dvol_at(v, row, i, v->cur) = 0;
+		return;
+	}
+	/* the first time, or two epochs or more on: all forgotten */
+	memset(v->c, 0, dvol_bytes(v));
+	v->cur = 0;
+	v->epoch_us = now_us ? now_us : 1;
+}
+
+uint64_t dvol_add(struct dvol *v, uint64_t key_hash, uint64_t n, uint64_t now_us,
+		  uint64_t window_us)
+{
+	uint32_t i0 = (uint32_t)key_hash & v->mask, i1 = (uint32_t)(key_hash >> 32) & v->mask;
+	uint64_t *a, *b, e0, e1;
+
+	dvol_roll(v, now_us, window_us);
+	a = dvol_at(v, 0, i0, 0);
+	b = dvol_at(v, 1, i1, 0);
+	a[v->cur] += n;
+	b[v->cur] += n;
+	e0 = a[0] + a[1];
+	e1 = b[0] + b[1];
+	return e0 < e1 ? e0 : e1;
 }

@@ -9,10 +9,16 @@
  *   dwin     a sum (packets, bytes) over the window, in tenths.
  *   dperiod  the times of the last DPERIOD_MAX events and how periodic
  *            they are (median interval, relative median absolute deviation).
+ *   dvol     not per key: one array shared by all keys that estimates each
+ *            key's total over the last one to two windows, never below
+ *            the truth (a count-min sketch).  A detector asks it whether a
+ *            key has come near a threshold before it gives the key an
+ *            entry of its own.
  *
- * Plain data, embedded in dtab values (zeroed = empty); no allocation, no
- * clock: every call takes the time.  The window is the caller's, and must
- * be the same on every call for one summary.
+ * dcount, dwin and dperiod are plain data, embedded in dtab values (zeroed
+ * = empty); dvol allocates its array once.  No clock: every call takes the
+ * time.  The window is the caller's, and must be the same on every call
+ * for one summary.
  */
 #ifndef ZW_DSKETCH_H
 #define ZW_DSKETCH_H
@@ -69,6 +75,30 @@ void dperiod_add(struct dperiod *p, uint64_t ts_us);
 void dperiod_score(const struct dperiod *p, struct dperiod_score *out);
 /* The same over n times in order (used by dperiod_score; for tests). */
 void dperiod_score_times(const uint64_t *t, unsigned n, struct dperiod_score *out);
+
+/* Two rows of counters, each key in one counter per row (by the low and
+ * the high half of its hash), for the current and the previous epoch (an
+ * epoch is a window long).  A key's estimate is the smaller of its two
+ * rows' sums over both epochs: at least what the key added within the last
+ * window (more when other keys share both its counters, or from up to a
+ * window before that), exact while no other key shares a counter with it. */
+struct dvol {
+	uint64_t *c;                      /* [row 2][slots][epoch 2] */
+	uint32_t mask;                    /* slots - 1 */
+	uint32_t cur;                     /* the current epoch: 0 or 1 */
+	uint64_t epoch_us;                /* start of the current epoch; 0: none yet */
+};
+
+/* slots per row: rounded down to a power of two, at least 64.  0 or -1
+ * (out of memory). */
+int dvol_init(struct dvol *v, uint32_t slots);
+void dvol_free(struct dvol *v);
+void dvol_clear(struct dvol *v);
+size_t dvol_bytes(const struct dvol *v);
+/* Add n to a key (by a well-mixed 64-bit hash) at now_us; returns its
+ * estimate, n included.  Times must not go back by more than a window. */
+uint64_t dvol_add(struct dvol *v, uint64_t key_hash, uint64_t n, uint64_t now_us,
+		  uint64_t window_us);
 
 /* A well-mixed 64-bit hash of a few bytes (items for dcount). */
 uint64_t dsketch_hash(const void *p, size_t n, uint64_t salt);

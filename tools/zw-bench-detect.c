@@ -1,7 +1,7 @@
 /*
  * zw-bench-detect — what the behavioural detectors cost per packet, alone.
  *
- *   zw-bench-detect CAPTURE [ROUNDS [MEMORY_MIB]]
+ *   zw-bench-detect CAPTURE [ROUNDS [MEMORY_MIB [ONLY]]]
  *
  * Reads the capture into memory, decodes every frame once, then for each
  * configuration (no detector, all of them, each one alone) feeds all
@@ -10,6 +10,8 @@
  * time per packet.  No alert output: alerts are counted, not formatted.
  * The end-to-end comparison (zw-sensor with the detectors on and off) is
  * tests/bench/bench.sh; this says which detector the difference comes from.
+ * ONLY (none, all or a detector's name) runs that configuration alone, for
+ * a profiler.
  */
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -76,7 +78,7 @@ int main(int argc, char **argv)
 	pcap_t *p;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: zw-bench-detect CAPTURE [ROUNDS [MEMORY_MIB]]\n");
+		fprintf(stderr, "usage: zw-bench-detect CAPTURE [ROUNDS [MEMORY_MIB [ONLY]]]\n");
 		return 2;
 	}
 	p = pcap_open_offline(argv[1], errbuf);
@@ -120,8 +122,11 @@ int main(int argc, char **argv)
 	printf("%zu decoded packets, detect.memory %llu MiB, best of %d rounds, CPU ns per packet:\n",
 	       n, (unsigned long long)(base.memory >> 20), rounds);
 	for (int cfgi = -2; cfgi < (int)(sizeof(names) / sizeof(names[0])); cfgi++) {
+		const char *name = cfgi == -2 ? "none" : cfgi == -1 ? "all" : names[cfgi];
 		double best = 1e9;
 
+		if (argc > 4 && strcmp(argv[4], name) != 0)
+			continue;
 		c = base;
 		if (cfgi != -1) {
 			c.scan_on = c.flood_on = c.beacon_on = c.dns_on = c.xfer_on = c.brute_on = 0;
@@ -141,8 +146,7 @@ int main(int argc, char **argv)
 			if (t < best)
 				best = t;
 		}
-		printf("  %-12s %7.1f\n", cfgi == -2 ? "none" : cfgi == -1 ? "all" : names[cfgi],
-		       best * 1e9 / (double)n);
+		printf("  %-12s %7.1f\n", name, best * 1e9 / (double)n);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(pk[i].frame);

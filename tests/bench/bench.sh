@@ -10,7 +10,8 @@
 #   ndpiReader           ndpiReader -q -t -i FILE                (libndpi-bin 4.2)
 # and prints packets, seconds, Mpps, CPU seconds and peak RSS for each, the
 # ratios against ndpiReader, what the behavioural detectors cost (packets/s
-# with them against without, same run), and the targets with MET / NOT MET.
+# with them against without: the median over the rounds of the two runs
+# made back to back), and the targets with MET / NOT MET.
 #
 # A benchmark, not a test: exit 0 whether or not the targets are met; exit 1
 # only when something could not run (a tool missing or failing, no input).
@@ -270,18 +271,38 @@ target w1 pps "$target_w1_pps"
 target w2 pps "$target_w2_pps"
 target w1 rss "$target_rss_pct"
 target w2 rss "$target_rss_pct"
-# detectors on against off: at most 15 % fewer packets/s
+# detectors on against off: at most 15 % fewer packets/s.  The runs with
+# and without them follow each other in every round, so each round gives
+# one cost from two runs seconds apart; the median of those is what is
+# judged (this VM's speed drifts by tens of percent over minutes, which a
+# best-of-N against best-of-N comparison picks up as cost or saving).
+costs=()
 for w in w1 w2; do
 	what="detectors cost <= 15% of pps"
 	if ! have "$w" || ! have "${w}off"; then
 		printf '  %-16s %-34s %9s  %s\n' "${label[$w]}" "$what" - "not measured"
 		continue
 	fi
-	kept=$(awk -v on="${secs[$w]}" -v off="${secs[${w}off]}" 'BEGIN { printf "%.6f", off / on }')
-	awk -v k="$kept" 'BEGIN { exit !(k >= 0.85) }' && verdict=MET || verdict="NOT MET"
+	paired=$(awk -v on="${all[$w]}" -v off="${all[${w}off]}" 'BEGIN {
+		n = split(on, a, " "); m = split(off, b, " "); if (m < n) n = m
+		for (i = 1; i <= n; i++) c[i] = 1 - b[i] / a[i]
+		for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (c[j] < c[i]) { t = c[i]; c[i] = c[j]; c[j] = t }
+		med = n % 2 ? c[(n + 1) / 2] : (c[n / 2] + c[n / 2 + 1]) / 2
+		s = ""; for (i = 1; i <= n; i++) s = s sprintf(" %.1f", 100 * c[i])
+		printf "%.6f%s", med, s }')
+	read -r med each <<<"$paired"
+	awk -v c="$med" 'BEGIN { exit !(c <= 0.15) }' && verdict=MET || verdict="NOT MET"
 	printf '  %-16s %-34s %9s  %s\n' "${label[$w]}" "$what" \
-		"$(awk -v k="$kept" 'BEGIN { printf "%.1f%%", 100 * (1 - k) }')" "$verdict"
+		"$(awk -v c="$med" 'BEGIN { printf "%.1f%%", 100 * c }')" "$verdict"
+	costs+=("$(printf '    %s: median of the rounds%s %%; best against best %s' "${label[$w]}" \
+		"$(echo " $each" | sed 's/ /, /g; s/^, / (/; s/$/)/')" \
+		"$(awk -v on="${secs[$w]}" -v off="${secs[${w}off]}" 'BEGIN { printf "%.1f%%", 100 * (1 - off / on) }')")")
 done
+if [ ${#costs[@]} -gt 0 ]; then
+	echo "  (detectors cost: per round, 1 - seconds without / seconds with, the two runs"
+	echo "   back to back)"
+	printf '%s\n' "${costs[@]}"
+fi
 
 rc=0
 for n in "${names[@]}"; do

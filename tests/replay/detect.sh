@@ -7,6 +7,7 @@
 #     the behaviour alerts listed below, each justified;
 #   - first seen (off by default) on a generated capture and MaxMind's test
 #     GeoIP databases: new countries and ASes after learning, nothing else;
+#   - large transfers counted to the byte (totals worked out here);
 #   - every behaviour alert is valid against doc/alert.schema.json.
 # With -w 2; tests/replay/determinism.sh checks that every capture gives the
 # same alerts, behaviour alerts included, for other worker counts.
@@ -131,6 +132,73 @@ else
 	bad=$((bad + 1))
 fi
 
+# Large transfers, counted exactly: the bytes that the inside hosts of
+# forticlient.pcap (private addresses: no zone is configured) send to
+# outside ones, added up here from the capture itself (IP total length of
+# every IPv4 packet, not TCP segments without payload), per pair and per
+# source.  With the thresholds at the largest pair's total and at its
+# source's total, the sensor must raise 9141 for that pair and 9142 for that
+# source with exactly those values; one byte higher, neither.
+python3 - test-pcaps/ndpi/forticlient.pcap >"$tmp/xfer-want" <<'PY'
+import struct, sys
+def inside(a):
+    return (a[0] == 10 or (a[0] == 172 and a[1] & 0xF0 == 16) or a[:2] == b"\xc0\xa8"
+            or a[0] == 127 or a[:2] == b"\xa9\xfe")
+def special(a):
+    return a[0] >= 224 or a[0] == 0
+data = open(sys.argv[1], "rb").read()
+end = "<" if struct.unpack("<I", data[:4])[0] in (0xA1B2C3D4, 0xA1B23C4D) else ">"
+assert struct.unpack(end + "I", data[20:24])[0] == 1, "Ethernet expected"
+pairs, hosts, off = {}, {}, 24
+while off + 16 <= len(data):
+    caplen = struct.unpack(end + "I", data[off + 8:off + 12])[0]
+    f = data[off + 16:off + 16 + caplen]
+    off += 16 + caplen
+    o, et = 14, struct.unpack("!H", f[12:14])[0]
+    while et == 0x8100:
+        et, o = struct.unpack("!H", f[o + 2:o + 4])[0], o + 4
+    if et != 0x0800:
+        continue
+    ip = f[o:]
+    ihl, tl, proto = (ip[0] & 15) * 4, struct.unpack("!H", ip[2:4])[0], ip[9]
+    src, dst = ip[12:16], ip[16:20]
+    frag = struct.unpack("!H", ip[6:8])[0] & 0x3FFF
+    if not inside(src) or inside(dst) or special(dst):
+        continue
+    if proto == 6 and not frag and tl - ihl - (ip[ihl + 12] >> 4) * 4 <= 0:
+        continue
+    pairs[(src, dst)] = pairs.get((src, dst), 0) + tl
+    hosts[src] = hosts.get(src, 0) + tl
+(src, dst), n = max(pairs.items(), key=lambda kv: kv[1])
+ip = lambda a: ".".join(str(b) for b in a)
+print(n, hosts[src], f"9141 pair {ip(src)} {ip(dst)} {n}", f"9142 host {ip(src)} - {hosts[src]}")
+PY
+read -r xpair xhost xwant1 <"$tmp/xfer-want"
+xfer_run() {   # pair_bytes host_bytes
+	"$SENSOR" -q -w 2 -o detect.transfer.pair_bytes="$1" -o detect.transfer.host_bytes="$2" \
+		-r test-pcaps/ndpi/forticlient.pcap --alerts "$tmp/xfer.json" --flows /dev/null \
+		</dev/null 2>"$tmp/err-xfer" || echo "zw-sensor failed: $(head -c 300 "$tmp/err-xfer")"
+	jq -r 'select(.event_type == "behaviour" and .behaviour.detector == "large_transfer") |
+		[.alert.signature_id, .behaviour.kind, .src_ip, (.dest_ip // "-"), .behaviour.value] |
+		map(tostring) | join(" ")' "$tmp/xfer.json" | sort
+}
+sed -n 's/^[0-9]* [0-9]* //p' "$tmp/xfer-want" | sed 's/ 9142/\n9142/' | sort >"$tmp/xfer-want2"
+xfer_run "$xpair" "$xhost" >"$tmp/xfer-got"
+if [ -n "${xpair:-}" ] && cmp -s "$tmp/xfer-want2" "$tmp/xfer-got"; then
+	echo "ok   large transfers: $(tr '\n' ';' <"$tmp/xfer-got") exact"
+	check_file transfer "$tmp/xfer.json"
+else
+	echo "FAIL large transfers at the exact totals (< expected, > got):"
+	diff "$tmp/xfer-want2" "$tmp/xfer-got" | grep '^[<>]'
+	bad=$((bad + 1))
+fi
+xfer_run $((xpair + 1)) $((xhost + 1)) >"$tmp/xfer-got"
+if [ ! -s "$tmp/xfer-got" ]; then
+	echo "ok   large transfers: none one byte above the totals"
+else
+	echo "FAIL large transfers one byte above the totals: $(cat "$tmp/xfer-got")"
+	bad=$((bad + 1))
+fi
 [ "$rows" -gt 0 ] || { echo "FAIL no rows in tests/replay/detect.tsv"; exit 1; }
 [ "$bad" -eq 0 ] || exit 1
 echo "all $rows captures and the normal set as expected"

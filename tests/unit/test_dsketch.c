@@ -1,6 +1,7 @@
 /* Unit tests: the detectors' summaries (dsketch.h) — distinct counting
  * (accuracy, duplicates, the sliding window, saturation), windowed sums,
- * periodicity scoring — and their bounded table (dtab.h: cap, least
+ * periodicity scoring, the shared volume estimate (never below the truth,
+ * exact alone, its epochs) — and their bounded table (dtab.h: cap, least
  * recently used eviction, touch, expiry, clear, delete, a million keys
  * through ten thousand entries). */
 #include <math.h>
@@ -233,6 +234,70 @@ static void test_dwin(void)
 	dwin_add(&w, UINT64_C(3) << 32, 10 * SEC, win);
 	dwin_add(&w, UINT64_C(5) << 32, 11 * SEC, win);
 	CHECK(dwin_sum(&w, 11 * SEC, win) == UINT64_C(8) << 32, "64-bit sums");
+}
+
+/* ---- dvol ------------------------------------------------------------- */
+
+#define DVOL_KEYS 2000
+#define DVOL_ADDS 200000
+
+static void test_dvol(void)
+{
+	const uint64_t win = 100 * SEC;
+	static uint64_t hist_t[DVOL_ADDS];
+	static uint32_t hist_k[DVOL_ADDS], hist_n[DVOL_ADDS];
+	uint64_t keys[DVOL_KEYS], t = 5000 * SEC, over = 0, truth_sum = 0;
+	unsigned below = 0, checked = 0;
+	struct dvol v;
+
+	CHECK(dvol_init(&v, 1000) == 0, "dvol_init");
+	CHECK(dvol_bytes(&v) == 4u * 512u * 8u, "1000 slots round down to 512 per row (%zu bytes)",
+	      dvol_bytes(&v));
+
+	/* one key alone: exact, within and across one epoch; forgotten after two */
+	CHECK(dvol_add(&v, item(1, 7), 10, t, win) == 10, "alone: 10");
+	CHECK(dvol_add(&v, item(1, 7), 5, t + 50 * SEC, win) == 15, "alone: 15 in the window");
+	CHECK(dvol_add(&v, item(1, 7), 1, t + 150 * SEC, win) == 16,
+	      "the previous epoch still counts (a window later)");
+	CHECK(dvol_add(&v, item(2, 7), 3, t + 150 * SEC, win) == 3, "another key alone: 3");
+	CHECK(dvol_add(&v, item(1, 7), 1, t + 420 * SEC, win) == 1, "two epochs on: forgotten");
+	dvol_clear(&v);
+	CHECK(dvol_add(&v, item(1, 7), 2, t, win) == 2, "cleared");
+	dvol_free(&v);
+
+	/* many keys sharing 4096 counters a row: never below what each added
+	 * within the last window, and not far above on average */
+	CHECK(dvol_init(&v, 4096) == 0, "dvol_init 4096");
+	for (unsigned i = 0; i < DVOL_KEYS; i++)
+		keys[i] = item(i, 99);
+	for (unsigned a = 0; a < DVOL_ADDS; a++) {
+		unsigned k = (unsigned)(rnd() % DVOL_KEYS);
+		uint32_t n = (uint32_t)(1 + rnd() % 1500);
+		uint64_t est, truth = 0;
+
+		t += rnd() % (2 * SEC);
+		hist_t[a] = t;
+		hist_k[a] = k;
+		hist_n[a] = n;
+		est = dvol_add(&v, keys[k], n, t, win);
+		if (a % 97 != 0)
+			continue;
+		/* this key's total over (t - win, t] */
+		for (unsigned b = a + 1; b-- > 0 && hist_t[b] + win > t;)
+			if (hist_k[b] == k)
+				truth += hist_n[b];
+		checked++;
+		if (est < truth)
+			below++;
+		else
+			over += est - truth;
+		truth_sum += truth;
+	}
+	CHECK(checked > 2000, "checked %u estimates", checked);
+	CHECK(below == 0, "never below the truth (%u below)", below);
+	CHECK(over < truth_sum, "on average less than the truth above it (%llu over %llu)",
+	      (unsigned long long)over, (unsigned long long)truth_sum);
+	dvol_free(&v);
 }
 
 /* ---- dperiod ---------------------------------------------------------- */
@@ -537,6 +602,7 @@ int main(void)
 	test_dcount_window();
 	test_dcount_saturation();
 	test_dwin();
+	test_dvol();
 	test_dperiod();
 	test_dtab_basic();
 	test_dtab_million();
