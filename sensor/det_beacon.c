@@ -121,20 +121,30 @@ static void beacon_alert(struct det_beacon *s, const struct beacon_key *k,
 	det_base_raise(&s->base, &a);
 }
 
-static void beacon_start(struct det_beacon *s, const struct det_pkt *p)
+/* Whether p starts a connection from inside to outside, and its key. */
+static bool beacon_key_of(const struct det_pkt *p, struct beacon_key *k)
+{
+	if (p->proto != 6 || p->fragment || (p->flags & (DET_SYN | DET_ACK)) != DET_SYN)
+		return false;
+	if (!p->src_in || p->dst_in || det_addr_is_special(p->ipv, p->dst))
+		return false;
+	k->ipv = p->ipv;
+	k->proto = p->proto;
+	k->dport = p->dport;
+	memcpy(k->src, p->src, 16);
+	memcpy(k->dst, p->dst, 16);
+	return true;
+}
+
+static void beacon_start(struct det_beacon *s, const struct det_pkt *p, const struct beacon_key *kp)
 {
 	const struct detect_config *c = s->base.cfg;
 	uint64_t now = p->ts_us, merge_us = c->beacon_min_period_s * 500000u, last;
+	struct beacon_key k = *kp;
 	struct dperiod_score sc;
-	struct beacon_key k;
 	struct beacon_pair *v;
 	int created;
 
-	k.ipv = p->ipv;
-	k.proto = p->proto;
-	k.dport = p->dport;
-	memcpy(k.src, p->src, 16);
-	memcpy(k.dst, p->dst, 16);
 	v = dtab_put(s->pairs, &k, now, &created);
 	if (!created && v->last_sport == p->sport && now >= v->last_us &&
 	    now - v->last_us < BEACON_RETX_US)
@@ -170,16 +180,23 @@ static void beacon_start(struct det_beacon *s, const struct det_pkt *p)
 	beacon_alert(s, &k, v, &sc);
 }
 
+static void det_beacon_prefetch(void *state, const struct det_pkt *p)
+{
+	struct det_beacon *s = state;
+	struct beacon_key k;
+
+	if (beacon_key_of(p, &k))
+		dtab_prefetch(s->pairs, &k);
+}
+
 static void det_beacon_packet(void *state, const struct det_pkt *p)
 {
 	struct det_beacon *s = state;
+	struct beacon_key k;
 
 	s->base.now_us = p->ts_us;
-	if (p->proto != 6 || p->fragment || (p->flags & (DET_SYN | DET_ACK)) != DET_SYN)
-		return;
-	if (!p->src_in || p->dst_in || det_addr_is_special(p->ipv, p->dst))
-		return;
-	beacon_start(s, p);
+	if (beacon_key_of(p, &k))
+		beacon_start(s, p, &k);
 }
 
 static void det_beacon_tick(void *state, uint64_t now_us)
@@ -209,6 +226,7 @@ const struct det_ops det_beacon_ops = {
 	.name = "beacon",
 	.create = det_beacon_create,
 	.destroy = det_base_destroy,
+	.prefetch = det_beacon_prefetch,
 	.packet = det_beacon_packet,
 	.tick = det_beacon_tick,
 	.end = NULL,

@@ -60,9 +60,21 @@ struct dns_entry {
 	char sample[2][72];             /* first suspicious names, cut */
 };
 
+/* What det_dns_packet needs of p, worked out once per packet. */
+struct dns_prep {
+	bool ok;                        /* a query to 53 or an answer from it, to track */
+	struct dnsmsg m;
+	struct dns_key k;
+	size_t base;                    /* where the registrable domain starts in m.qname */
+	const uint8_t *server;
+	bool client_in, server_in;
+};
+
 struct det_dns {
 	struct det_base base;
 	struct dtab *domains;
+	uint64_t pre_seq;               /* the packet of pre */
+	struct dns_prep pre;
 };
 
 static const struct det_sig dns_sig = {
@@ -143,44 +155,70 @@ static void dns_check(struct det_dns *s, const struct dns_key *k, struct dns_ent
 	}
 }
 
+static const struct dns_prep *dns_prepare(struct det_dns *s, const struct det_pkt *p)
+{
+	struct dns_prep *r = &s->pre;
+	const uint8_t *client;
+
+	if (s->pre_seq == p->seq)
+		return r;                   /* done by det_dns_prefetch */
+	s->pre_seq = p->seq;
+	r->ok = false;
+	if (p->proto != 17 || p->fragment || !p->payload || (p->sport != 53 && p->dport != 53))
+		return r;
+	if (dnsmsg_parse(p->payload, p->payload_len, &r->m) != DNSMSG_OK || r->m.qname_len == 0)
+		return r;
+	if ((r->m.qr && p->sport != 53) || (!r->m.qr && p->dport != 53))
+		return r;                   /* neither a query to 53 nor an answer from it */
+	client = r->m.qr ? p->dst : p->src;
+	r->server = r->m.qr ? p->src : p->dst;
+	r->client_in = r->m.qr ? p->dst_in : p->src_in;
+	r->server_in = r->m.qr ? p->src_in : p->dst_in;
+	if (det_addr_is_special(p->ipv, client) || det_addr_is_special(p->ipv, r->server))
+		return r;                   /* mDNS and the like */
+	r->base = dnsmsg_base_domain(r->m.qname, r->m.qname_len);
+	memset(&r->k, 0, sizeof(r->k));
+	det_addr_set(&r->k.client, p->ipv, client);
+	r->k.domain_hash = dsketch_hash(r->m.qname + r->base, r->m.qname_len - r->base,
+					0x646f6d61696eULL);
+	r->ok = true;
+	return r;
+}
+
+static void det_dns_prefetch(void *state, const struct det_pkt *p)
+{
+	struct det_dns *s = state;
+	const struct dns_prep *r = dns_prepare(s, p);
+
+	if (r->ok)
+		dtab_prefetch(s->domains, &r->k);
+}
+
 static void det_dns_packet(void *state, const struct det_pkt *p)
 {
 	struct det_dns *s = state;
 	uint64_t win = s->base.cfg->dns_window_s * 1000000u;
-	struct dnsmsg m;
+	const struct dns_prep *r = dns_prepare(s, p);
+	const struct dnsmsg *mp = &r->m;
 	struct dnsmsg_name_score sc;
 	struct dns_entry *e;
 	struct dns_key k;
-	const uint8_t *client, *server;
 	size_t base;
-	bool client_in, server_in, fresh = false, suspicious = false;
+	bool fresh = false, suspicious = false;
 	int created;
 
-	if (p->proto != 17 || p->fragment || !p->payload || (p->sport != 53 && p->dport != 53))
+	if (!r->ok)
 		return;
 	s->base.now_us = p->ts_us;
-	if (dnsmsg_parse(p->payload, p->payload_len, &m) != DNSMSG_OK || m.qname_len == 0) {
-		return;
-	}
-	if ((m.qr && p->sport != 53) || (!m.qr && p->dport != 53))
-		return;                      /* neither a query to 53 nor an answer from it */
-	client = m.qr ? p->dst : p->src;
-	server = m.qr ? p->src : p->dst;
-	client_in = m.qr ? p->dst_in : p->src_in;
-	server_in = m.qr ? p->src_in : p->dst_in;
-	if (det_addr_is_special(p->ipv, client) || det_addr_is_special(p->ipv, server))
-		return;                      /* mDNS and the like */
-	base = dnsmsg_base_domain(m.qname, m.qname_len);
-	memset(&k, 0, sizeof(k));
-	det_addr_set(&k.client, p->ipv, client);
-	k.domain_hash = dsketch_hash(m.qname + base, m.qname_len - base, 0x646f6d61696eULL);
-	if (m.qr) {
+	k = r->k;
+	base = r->base;
+	if (mp->qr) {
 		/* answers only add to what their queries began */
 		if (!(e = dtab_get(s->domains, &k)))
 			return;
 		dtab_touch(s->domains, e, p->ts_us);
 		e->answers++;
-		if (m.answer_txt || m.answer_null) {
+		if (mp->answer_txt || mp->answer_null) {
 			e->txt_null++;
 			dwin_add(&e->txt, 1, p->ts_us, win);
 			dns_episode(s, e, DNS_TXT);
@@ -192,34 +230,34 @@ static void det_dns_packet(void *state, const struct det_pkt *p)
 	}
 	e = dtab_put(s->domains, &k, p->ts_us, &created);
 	if (created) {
-		size_t n = m.qname_len - base;
+		size_t n = mp->qname_len - base;
 
 		if (n > DNS_DOMAIN_MAX)
 			n = DNS_DOMAIN_MAX;
-		memcpy(e->domain, m.qname + base, n);
+		memcpy(e->domain, mp->qname + base, n);
 		e->domain[n] = '\0';
-		e->client_in = client_in;
-		e->server_in = server_in;
-		memcpy(e->server, server, 16);
+		e->client_in = r->client_in;
+		e->server_in = r->server_in;
+		memcpy(e->server, r->server, 16);
 	}
 	e->queries++;
 	dwin_add(&e->bytes, p->ip_len, p->ts_us, win);
 	for (unsigned kk = 0; kk < DNS_NKINDS; kk++)
 		dns_episode(s, e, (enum dns_kind)kk);
 	if (base > 0) {
-		fresh = dcount_add(&e->subdomains, dsketch_hash(m.qname, base, 0x737562ULL), p->ts_us,
+		fresh = dcount_add(&e->subdomains, dsketch_hash(mp->qname, base, 0x737562ULL), p->ts_us,
 				   win);
 		/* the name's longest label bounds its subdomain's: most names are
 		 * not scored at all */
-		if (m.longest_label >= s->base.cfg->dns_label_len) {
-			dnsmsg_name_score(m.qname, m.qname_len, &sc);
+		if (mp->longest_label >= s->base.cfg->dns_label_len) {
+			dnsmsg_name_score(mp->qname, mp->qname_len, &sc);
 			suspicious = sc.longest_label >= s->base.cfg->dns_label_len &&
 				     sc.entropy * 1e6 >= (double)s->base.cfg->dns_entropy_ppm;
 		}
 		if (suspicious) {
 			dwin_add(&e->suspicious, 1, p->ts_us, win);
 			if (e->nsample < 2)
-				snprintf(e->sample[e->nsample++], sizeof(e->sample[0]), "%.71s", m.qname);
+				snprintf(e->sample[e->nsample++], sizeof(e->sample[0]), "%.71s", mp->qname);
 		}
 	}
 	dns_check(s, &k, e, fresh);
@@ -252,6 +290,7 @@ const struct det_ops det_dns_ops = {
 	.name = "dns",
 	.create = det_dns_create,
 	.destroy = det_base_destroy,
+	.prefetch = det_dns_prefetch,
 	.packet = det_dns_packet,
 	.tick = det_dns_tick,
 	.end = NULL,

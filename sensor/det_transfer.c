@@ -20,15 +20,14 @@
  *
  * This sees every outbound packet, so the per-packet work is a hash and a
  * compare: bytes are added up in a small direct-mapped cache of pairs and
- * go into the two tables (one lookup each) only when the pair's slot is
- * wanted by another pair, or on the next tick (about a second), or at the
- * end of the input.  A bulk transfer hits its slot again and again; the
- * tables see it about once a second.  An alert is therefore raised up to
- * a tick after the packet that crossed the threshold, stamped with the
- * time it is raised (ticks follow packet time, so replays stay
- * deterministic).  The cache (XFER_CACHE_MAX slots, fewer when the memory
- * share is small) counts in the detector's memory.  Entries idle for a
- * window expire.
+ * go further only when the pair's slot is wanted by another pair, on the
+ * next tick (about a second), or at the end of the input.  A bulk transfer
+ * hits its slot again and again; the rest sees it about once a second.  An
+ * alert is therefore raised up to a tick after the packet that crossed the
+ * threshold, stamped with the time it is raised (ticks follow packet time,
+ * so replays stay deterministic).  The cache (XFER_CACHE_MAX slots, fewer
+ * when the memory share is small) counts in the detector's memory.
+ * Entries idle for a window expire.
  *
  * Most pairs and sources never come near their threshold, so a slot's
  * bytes go first into a dvol (one for pairs, one for sources): a key gets
@@ -450,8 +449,9 @@ static void *det_transfer_create(struct detect *d, uint64_t mem, char *err, size
 
 	if (!s)
 		goto oom;
-	/* the cache takes at most a quarter; the tables share the rest */
-	while (slots > 16 && (uint64_t)slots * (sizeof(struct xfer_slot) + 4) > mem / 4)
+	/* the cache takes at most half; the tables (only for keys near their
+	 * threshold) and the dvols share the rest */
+	while (slots > 16 && (uint64_t)slots * (sizeof(struct xfer_slot) + 4) > mem / 2)
 		slots >>= 1;
 	s->cache_mask = slots - 1;
 	s->cache = calloc(slots, sizeof(*s->cache));

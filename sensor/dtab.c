@@ -11,6 +11,7 @@
  */
 #include "dtab.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -43,6 +44,10 @@ struct dtab {
 	dtab_leave_fn leave;
 	void *ctx;
 	struct dtab_stats st;
+	/* the key of the last dtab_prefetch and its hash */
+	bool pre_valid;
+	uint32_t pre_hash;
+	unsigned char pre_key[DTAB_KEY_MAX];
 };
 
 static size_t dtab_align8(size_t n)
@@ -87,6 +92,22 @@ static uint32_t dtab_hash(const struct dtab *t, const void *key)
 		h = dtab_mix(h ^ w ^ 0x9e3779b97f4a7c15ULL);
 	}
 	return (uint32_t)h;
+}
+
+/* The hash of key: the prefetched one's, else worked out. */
+static uint32_t dtab_hash_of(const struct dtab *t, const void *key)
+{
+	if (t->pre_valid && memcmp(t->pre_key, key, t->key_size) == 0)
+		return t->pre_hash;
+	return dtab_hash(t, key);
+}
+
+void dtab_prefetch(struct dtab *t, const void *key)
+{
+	t->pre_hash = dtab_hash(t, key);
+	memcpy(t->pre_key, key, t->key_size);
+	t->pre_valid = true;
+	__builtin_prefetch(&t->buckets[t->pre_hash & (t->nbuckets - 1)]);
 }
 
 uint32_t dtab_entries_for(size_t key_size, size_t val_size, uint64_t bytes)
@@ -239,6 +260,21 @@ static void dtab_remove(struct dtab *t, uint32_t i)
 	t->st.entries = t->count;
 }
 
+/* A full table evicts on every insert, in LRU order, which is known ahead:
+ * fetch the next victim's bucket (its entry came with the last call) and
+ * the entry after it, so that the next eviction finds them in the cache. */
+static void dtab_prefetch_victims(const struct dtab *t)
+{
+	uint32_t i = t->lru_head;
+
+	if (i == DTAB_NIL)
+		return;
+	__builtin_prefetch(&t->buckets[dtab_hdr(t, i)->hash & (t->nbuckets - 1)], 1);
+	i = dtab_hdr(t, i)->lnext;
+	if (i != DTAB_NIL)
+		__builtin_prefetch(dtab_hdr(t, i), 1);
+}
+
 static void dtab_leave(struct dtab *t, uint32_t i)
 {
 	if (t->leave)
@@ -248,14 +284,14 @@ static void dtab_leave(struct dtab *t, uint32_t i)
 
 void *dtab_get(struct dtab *t, const void *key)
 {
-	uint32_t i = dtab_find(t, key, dtab_hash(t, key));
+	uint32_t i = dtab_find(t, key, dtab_hash_of(t, key));
 
 	return i == DTAB_NIL ? NULL : dtab_val(t, i);
 }
 
 void *dtab_put(struct dtab *t, const void *key, uint64_t now_us, int *created)
 {
-	uint32_t hash = dtab_hash(t, key), i = dtab_find(t, key, hash), b;
+	uint32_t hash = dtab_hash_of(t, key), i = dtab_find(t, key, hash), b;
 	struct dtab_hdr *h;
 
 	if (i != DTAB_NIL) {
@@ -266,6 +302,7 @@ void *dtab_put(struct dtab *t, const void *key, uint64_t now_us, int *created)
 	if (t->count == t->max) {
 		t->st.evicted++;
 		dtab_leave(t, t->lru_head);
+		dtab_prefetch_victims(t);
 	}
 	if (t->free_head != DTAB_NIL) {
 		i = t->free_head;

@@ -47,6 +47,9 @@ void dtab_free(struct dtab *t);
 /* Entries of key_size + val_size that fit in bytes (at least 1). */
 uint32_t dtab_entries_for(size_t key_size, size_t val_size, uint64_t bytes);
 
+/* Start fetching the bucket of key into the CPU cache, for a dtab_get or
+ * dtab_put of the same key soon after (which then reuse its hash). */
+void dtab_prefetch(struct dtab *t, const void *key);
 /* The value of key, or NULL.  Does not change the LRU order. */
 void *dtab_get(struct dtab *t, const void *key);
 /* The value of key, made (zeroed) when absent; *created tells which.
