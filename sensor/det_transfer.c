@@ -277,11 +277,27 @@ static uint64_t xfer_admit(uint64_t threshold)
 
 /* Move a slot's bytes into the dvols and, for keys near their threshold,
  * the tables; the slot is free afterwards. */
-static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64_t now)
+/* A slot's keys in the dvols. */
+struct xfer_hashes {
+	uint64_t pair, host;
+};
+
+static void xfer_hashes_of(const struct xfer_slot *sl, struct xfer_hashes *h)
+{
+	struct det_addr hk;
+
+	det_addr_set(&hk, sl->k.ipv, sl->k.src);
+	h->pair = dsketch_hash(&sl->k, sizeof(sl->k), 0x70616972ULL);
+	h->host = dsketch_hash(&hk, sizeof(hk), 0x686f7374ULL);
+}
+
+static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64_t now,
+			    const struct xfer_hashes *h)
 {
 	uint64_t win = xfer_window_us(s), sum, est, credit = 0;
 	uint64_t pair_admit = xfer_admit(s->base.cfg->xfer_pair_bytes);
 	uint64_t host_admit = xfer_admit(s->base.cfg->xfer_host_bytes);
+	struct xfer_hashes own;
 	struct det_addr hk;
 	struct xfer_pair *pv;
 	struct xfer_host *hv;
@@ -289,9 +305,12 @@ static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64
 
 	if (!sl->packets)
 		return;
+	if (!h) {
+		xfer_hashes_of(sl, &own);
+		h = &own;
+	}
 	s->base.now_us = now;
-	est = dvol_add(&s->pair_vol, dsketch_hash(&sl->k, sizeof(sl->k), 0x70616972ULL), sl->bytes,
-		       now, win);
+	est = dvol_add(&s->pair_vol, h->pair, sl->bytes, now, win);
 	if (est < pair_admit) {
 		sum = est;                  /* for the source's largest destinations */
 	} else {
@@ -310,8 +329,7 @@ static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64
 	}
 
 	det_addr_set(&hk, sl->k.ipv, sl->k.src);
-	est = dvol_add(&s->host_vol, dsketch_hash(&hk, sizeof(hk), 0x686f7374ULL), sl->bytes, now,
-		       win);
+	est = dvol_add(&s->host_vol, h->host, sl->bytes, now, win);
 	if (est >= host_admit) {
 		hv = dtab_put(s->hosts, &hk, now, &created);
 		credit = created ? xfer_credit(est, sl->bytes, host_admit) : 0;
@@ -370,7 +388,7 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 		return;
 	}
 	if (sl->packets)
-		xfer_slot_flush(s, sl, p->ts_us);
+		xfer_slot_flush(s, sl, p->ts_us, NULL);
 	else
 		s->used[s->nused++] = i;
 	memset(&sl->k, 0, sizeof(sl->k));
@@ -382,10 +400,28 @@ static void det_transfer_packet(void *state, const struct det_pkt *p)
 	sl->first_us = p->ts_us;
 }
 
+/* Flush every slot in use.  A batch whose order is known: slot i + 2D is
+ * fetched, slot i + D hashed and its dvol counters fetched, slot i
+ * flushed. */
+#define XFER_AHEAD 8u
+
 static void xfer_cache_flush(struct det_transfer *s, uint64_t now_us)
 {
-	for (uint32_t i = 0; i < s->nused; i++)
-		xfer_slot_flush(s, &s->cache[s->used[i]], now_us);
+	struct xfer_hashes h[XFER_AHEAD];
+	uint32_t n = s->nused;
+
+	for (uint32_t i = 0; i < n + XFER_AHEAD; i++) {
+		if (i + XFER_AHEAD < n)
+			__builtin_prefetch(&s->cache[s->used[i + XFER_AHEAD]]);
+		if (i < n) {
+			xfer_hashes_of(&s->cache[s->used[i]], &h[i % XFER_AHEAD]);
+			dvol_prefetch(&s->pair_vol, h[i % XFER_AHEAD].pair);
+			dvol_prefetch(&s->host_vol, h[i % XFER_AHEAD].host);
+		}
+		if (i >= XFER_AHEAD)
+			xfer_slot_flush(s, &s->cache[s->used[i - XFER_AHEAD]], now_us,
+					&h[(i - XFER_AHEAD) % XFER_AHEAD]);
+	}
 	s->nused = 0;
 }
 

@@ -248,6 +248,12 @@ static void dvol_roll(struct dvol *v, uint64_t now_us, uint64_t window_us)
 	v->epoch_us = now_us ? now_us : 1;
 }
 
+void dvol_prefetch(const struct dvol *v, uint64_t key_hash)
+{
+	__builtin_prefetch(dvol_at(v, 0, (uint32_t)key_hash & v->mask, 0), 1);
+	__builtin_prefetch(dvol_at(v, 1, (uint32_t)(key_hash >> 32) & v->mask, 0), 1);
+}
+
 uint64_t dvol_add(struct dvol *v, uint64_t key_hash, uint64_t n, uint64_t now_us,
 		  uint64_t window_us)
 {

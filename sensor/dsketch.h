@@ -95,6 +95,8 @@ int dvol_init(struct dvol *v, uint32_t slots);
 void dvol_free(struct dvol *v);
 void dvol_clear(struct dvol *v);
 size_t dvol_bytes(const struct dvol *v);
+/* Start fetching a key's counters into the CPU cache (for a batch). */
+void dvol_prefetch(const struct dvol *v, uint64_t key_hash);
 /* Add n to a key (by a well-mixed 64-bit hash) at now_us; returns its
  * estimate, n included.  Times must not go back by more than a window. */
 uint64_t dvol_add(struct dvol *v, uint64_t key_hash, uint64_t n, uint64_t now_us,

@@ -346,6 +346,7 @@ uint32_t dtab_expire(struct dtab *t, uint64_t before_us, uint32_t max)
 	       dtab_hdr(t, t->lru_head)->lru_us + DTAB_SLACK_US <= before_us &&
 	       (max == 0 || n < max)) {
 		dtab_leave(t, t->lru_head);
+		dtab_prefetch_victims(t);
 		t->st.expired++;
 		n++;
 	}
