@@ -10,8 +10,9 @@
 #                   indicator lists against nDPI's Patricia tree (bench-ioc.sh) and
 #                   of the Redis output against redis-benchmark (bench-redis.sh),
 #                   of the collector's store against the sqlite3 shell (bench-collector.sh)
-#   make bench-live packet -> Redis stream latency, live capture (root; also run
-#                   by bench-redis.sh)
+#   make bench-live live capture loss against ndpiReader 4.2 (bench-capture.sh),
+#                   packet -> Redis stream latency (bench-live.sh, also run by
+#                   bench-redis.sh); root
 #   make install    PREFIX=/usr/local DESTDIR=  (never overwrites a config)
 #
 # User CFLAGS add to the project's warnings, never remove them.
@@ -173,6 +174,7 @@ bench: all
 	BUILD=$(BUILD) tests/bench/bench-collector.sh
 
 bench-live: all
+	BUILD=$(BUILD) tests/bench/bench-capture.sh
 	BUILD=$(BUILD) tests/bench/bench-live.sh
 
 lint:
