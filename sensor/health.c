@@ -152,6 +152,7 @@ struct health {
 	bool started, capture_failed;
 	/* drop-rate window */
 	uint64_t win_mono_s, win_now_us, win_packets, win_dropped;
+	uint64_t win_kernel, win_if, win_queue;
 	/* last time the packet count moved */
 	uint64_t last_packets, moved_mono_s, moved_now_us;
 };
@@ -207,6 +208,17 @@ static bool health_send(struct health *h, enum health_cond c, bool cleared, uint
 	return true;
 }
 
+static void health_drop_window_start(struct health *h, const struct health_sample *s)
+{
+	h->win_mono_s = s->mono_s;
+	h->win_now_us = s->now_us;
+	h->win_packets = s->packets;
+	h->win_dropped = s->dropped;
+	h->win_kernel = s->kernel_drops;
+	h->win_if = s->if_drops;
+	h->win_queue = s->queue_drops;
+}
+
 static void health_check_drops(struct health *h, const struct health_sample *s)
 {
 	struct health_state *st = &h->st[HEALTH_CAPTURE_DROPS];
@@ -221,10 +233,15 @@ static void health_check_drops(struct health *h, const struct health_sample *s)
 	rate = dp ? 100.0 * (double)dd / (double)dp : 0.0;
 	bad = dd >= h->cfg.drop_min && dd > 0 && rate > h->cfg.drop_rate;
 	if (bad && !st->raised) {
-		char detail[160];
-		snprintf(detail, sizeof(detail), "%llu of %llu packets dropped in %llu s",
+		char detail[200];
+		snprintf(detail, sizeof(detail),
+			 "%llu of %llu packets dropped in %llu s (kernel buffer %llu, interface %llu, "
+			 "worker queues %llu)",
 			 (unsigned long long)dd, (unsigned long long)dp,
-			 (unsigned long long)(s->mono_s - h->win_mono_s));
+			 (unsigned long long)(s->mono_s - h->win_mono_s),
+			 (unsigned long long)(s->kernel_drops - h->win_kernel),
+			 (unsigned long long)(s->if_drops - h->win_if),
+			 (unsigned long long)(s->queue_drops - h->win_queue));
 		if (!health_send(h, HEALTH_CAPTURE_DROPS, false, s->now_us, h->win_now_us, rate,
 				 h->cfg.drop_rate, dd, detail))
 			return;   /* the same window is judged again */
@@ -240,10 +257,7 @@ static void health_check_drops(struct health *h, const struct health_sample *s)
 		else
 			return;   /* the same window is judged again */
 	}
-	h->win_mono_s = s->mono_s;
-	h->win_now_us = s->now_us;
-	h->win_packets = s->packets;
-	h->win_dropped = s->dropped;
+	health_drop_window_start(h, s);
 }
 
 static void health_check_idle(struct health *h, const struct health_sample *s)
@@ -328,10 +342,9 @@ void health_check(struct health *h, const struct health_sample *s)
 {
 	if (!h->started) {
 		h->started = true;
-		h->win_mono_s = h->moved_mono_s = s->mono_s;
-		h->win_now_us = h->moved_now_us = s->now_us;
-		h->win_packets = s->packets;
-		h->win_dropped = s->dropped;
+		health_drop_window_start(h, s);
+		h->moved_mono_s = s->mono_s;
+		h->moved_now_us = s->now_us;
 		h->last_packets = s->packets;
 	}
 	if (s->live && h->cfg.drop_rate > 0)

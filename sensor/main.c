@@ -178,6 +178,8 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 					data + d.ip_offset, d.ip_len, wire_len, ts_us, !pl->live);
 	if (rc < 0)
 		pl->st.queue_drops++;
+	else if (rc > 0)
+		pl->st.queue_waits++;
 }
 
 /* ---- statistics -------------------------------------------------------- */
@@ -264,6 +266,7 @@ static void zw_heartbeat(struct pipeline *pl, const struct worker_stats *finals)
 	zw_hb_num(f, v, &n, "uptime", (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u);
 	zw_hb_num(f, v, &n, "packets", pl->st.packets);
 	zw_hb_num(f, v, &n, "kernel_drops", pl->st.kernel.kernel_drops);
+	zw_hb_num(f, v, &n, "if_drops", pl->st.kernel.if_drops);
 	zw_hb_num(f, v, &n, "queue_drops", pl->st.queue_drops);
 	zw_hb_num(f, v, &n, "flows_active", sum.flows.active);
 	zw_hb_num(f, v, &n, "flows", sum.flows.created);
@@ -297,7 +300,10 @@ static void zw_health_sample(struct pipeline *pl, struct health_sample *s, struc
 		capture_get_stats(pl->live_cap, &pl->st.kernel);
 	/* offered: what we read plus what the kernel could not give us */
 	s->packets = pl->st.packets + pl->st.kernel.kernel_drops + pl->st.kernel.if_drops;
-	s->dropped = pl->st.kernel.kernel_drops + pl->st.kernel.if_drops + pl->st.queue_drops;
+	s->kernel_drops = pl->st.kernel.kernel_drops;
+	s->if_drops = pl->st.kernel.if_drops;
+	s->queue_drops = pl->st.queue_drops;
+	s->dropped = s->kernel_drops + s->if_drops + s->queue_drops;
 	if (pl->redis) {
 		output_stats_get(pl->redis, &os);
 		s->redis = true;

@@ -48,6 +48,7 @@ static void stats_json_capture(struct jsonw *w, const struct stats_capture *cap)
 	jsonw_kv_u64(w, "kernel_drops", cap->kernel.kernel_drops);
 	jsonw_kv_u64(w, "if_drops", cap->kernel.if_drops);
 	jsonw_kv_u64(w, "queue_drops", cap->queue_drops);
+	jsonw_kv_u64(w, "queue_waits", cap->queue_waits);
 	jsonw_kv_u64(w, "input_errors", cap->input_errors);
 	jsonw_kv_u64(w, "time_jumps", cap->time_jumps);
 	jsonw_kv_u64(w, "reloads", cap->reloads);
@@ -232,8 +233,9 @@ void stats_log(const struct log *lg, const struct stats_capture *cap,
 		 ", later fragments %" PRIu64 " (%" PRIu64 " in their flow), not decoded:%s",
 		 cap->packets, cap->bytes, cap->decode[DECODE_OK], cap->decode[DECODE_FRAGMENT],
 		 wk->fragments_attributed, n ? reasons : " 0");
-	log_info(lg, "drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64,
-		 cap->kernel.kernel_drops, cap->kernel.if_drops, cap->queue_drops);
+	log_info(lg, "drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64
+		 " (waits for a worker %" PRIu64 ")",
+		 cap->kernel.kernel_drops, cap->kernel.if_drops, cap->queue_drops, cap->queue_waits);
 	log_info(lg, "flows: created %" PRIu64 ", active %" PRIu64 ", evicted %" PRIu64
 		 ", records %" PRIu64 " (dropped %" PRIu64 "), flow memory %" PRIu64 " KiB",
 		 wk->flows.created, wk->flows.active, wk->flows.ended[FLOW_END_EVICTED], wk->records,

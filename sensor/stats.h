@@ -24,7 +24,8 @@
 struct stats_capture {
 	uint64_t packets, bytes;
 	uint64_t decode[DECODE_NREASONS];   /* by decode_frame() result */
-	uint64_t queue_drops;      /* live: worker ring full */
+	uint64_t queue_drops;      /* live: worker ring full for 50 ms (or congested) */
+	uint64_t queue_waits;      /* live: packets that waited for room in a worker ring */
 	uint64_t input_errors;     /* files that could not be opened or read to the end */
 	uint64_t time_jumps;       /* files older than the one before: flows flushed */
 	uint64_t reloads;          /* SIGHUP reloads that took effect */

@@ -30,6 +30,12 @@
 #define WORKER_FRAG_CAP    8192u            /* fragmented datagrams remembered */
 #define WORKER_FRAG_TIMEOUT_S 30u
 #define WORKER_GEO_CACHE   4096u
+/* Live: how long the capture thread waits for room in a worker's ring
+ * before it drops a packet.  Meanwhile the kernel's ring (capture.buffer_size,
+ * far larger than a worker's) holds what arrives, so a burst that the
+ * workers catch up with loses nothing; a worker that stays behind costs one
+ * wait, then drops until its ring takes a packet at once again. */
+#define WORKER_LIVE_WAIT_US 50000u
 #define WORKER_ALERT_CAP   (64u * 1024)     /* one alert larger than this is dropped */
 #define WORKER_FIRED_MAX   64u              /* rules remembered as fired per flow */
 /* Flows may expire up to the flow table's LRU slack (1 s) after their idle
@@ -74,6 +80,7 @@ struct worker {
 	struct policy *pol;              /* current policy, NULL: none */
 	struct geo_cache *geo;
 	uint32_t epoch;                  /* FLUSH count: alert order across time jumps */
+	bool congested;                  /* producer's: a live wait for room ran out */
 	uint64_t end_ts_us;              /* time of flows ended by FLUSH / END */
 	uint64_t now_us, next_scan_us, next_snap_us;
 	struct worker_stats st;          /* worker thread only */
@@ -556,36 +563,64 @@ fail:
 	return NULL;
 }
 
-/* Producer: reserve ring space, waiting if asked to. */
-static void *worker_reserve(struct worker *w, size_t len, bool wait)
+static uint64_t worker_mono_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
+
+/* Producer: reserve ring space.  With wait, for as long as it takes; else
+ * (live) for up to WORKER_LIVE_WAIT_US, and not at all while the worker is
+ * congested (a wait ran out and no message has gone in at once since).
+ * *waited: whether it waited. */
+static void *worker_reserve(struct worker *w, size_t len, bool wait, bool *waited)
 {
 	unsigned spins = 0;
+	uint64_t until = 0;
 	void *slot;
 
+	*waited = false;
 	while (!(slot = ring_reserve(w->ring, len))) {
-		if (!wait || len > ring_max_message(w->ring))
+		if (len > ring_max_message(w->ring))
 			return NULL;
+		if (!wait) {
+			if (w->congested)
+				return NULL;
+			if (!until) {
+				until = worker_mono_us() + WORKER_LIVE_WAIT_US;
+			} else if (worker_mono_us() >= until) {
+				w->congested = true;
+				return NULL;
+			}
+		}
+		*waited = true;
 		worker_idle_wait(&spins);
 	}
+	if (!*waited)
+		w->congested = false;
 	return slot;
 }
 
 /* Producer: one message, a header and an optional body, into the ring.
- * 0, or -1 when the ring is full and the caller does not wait. */
+ * 0; 1 when it had to wait for room; -1 when there was none (see
+ * worker_reserve). */
 static int worker_push(struct worker *w, const struct worker_msg *m, const void *body,
 		       size_t body_len, bool wait)
 {
 	uint8_t *slot;
+	bool waited;
 
 	_Static_assert(sizeof(struct worker_msg) % 8 == 0, "ring payloads stay 8-aligned");
-	slot = worker_reserve(w, sizeof(*m) + body_len, wait);
+	slot = worker_reserve(w, sizeof(*m) + body_len, wait, &waited);
 	if (!slot)
 		return -1;
 	memcpy(slot, m, sizeof(*m));
 	if (body_len)
 		memcpy(slot + sizeof(*m), body, body_len);
 	ring_commit(w->ring);
-	return 0;
+	return waited ? 1 : 0;
 }
 
 int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,

@@ -60,7 +60,10 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 
 /* Producer: hand over a decoded packet.  ip/ip_len is the innermost IP
  * packet.  With wait, blocks while the ring is full (offline replay: lose
- * nothing); without, returns -1 at once and the caller counts the drop. */
+ * nothing); without (live), waits up to 50 ms for room, then returns -1
+ * and the caller counts the drop; after such a drop, no more waits for this
+ * worker until its ring takes a packet at once.  Returns 1 when it waited,
+ * 0 when it did not. */
 int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
 		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
 		       uint64_t ts_us, bool wait);

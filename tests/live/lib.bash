@@ -10,6 +10,12 @@
 #   zw_netns_down NS HOST_IF             remove them (no error if gone)
 #   zw_wait_capture NS PID               0 once PID opened a packet socket in NS
 #                                        (within 15 s), 1 if it exited or never did
+#   zw_live_harness NS HOST_IF NAME      sets ns, host_if, tmp (a new directory
+#                                        /tmp/NAME.XXXXXX) and sensor_pid=; defines
+#                                        cleanup (kills $sensor_pid, even if stopped,
+#                                        removes the link and $tmp; on EXIT) and
+#                                        fail MESSAGE (prints it and the end of
+#                                        $tmp/sensor.err, exits 1)
 #
 # Kernel noise: IPv6 is disabled on both veth ends before they come up (no
 # router solicitations, MLD reports or DAD probes), and neither end has an
@@ -54,4 +60,33 @@ zw_wait_capture() {
 		sleep 0.1
 	done
 	return 1
+}
+
+zw_live_harness() {
+	ns=$1
+	host_if=$2
+	sensor_pid=
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/$3.XXXXXX") || exit 1
+	trap cleanup EXIT
+	trap 'exit 130' INT TERM HUP
+}
+
+# (a script's own cleanup or fail, defined before this file, is kept)
+declare -F cleanup >/dev/null || cleanup() {
+	if [ -n "${sensor_pid:-}" ] && kill -0 "$sensor_pid" 2>/dev/null; then
+		kill -CONT "$sensor_pid" 2>/dev/null
+		kill -KILL "$sensor_pid" 2>/dev/null
+		wait "$sensor_pid" 2>/dev/null
+	fi
+	zw_netns_down "$ns" "$host_if"
+	rm -rf "$tmp"
+}
+
+declare -F fail >/dev/null || fail() {
+	echo "FAIL: $*"
+	if [ -s "$tmp/sensor.err" ]; then
+		echo "----- sensor stderr (last 20 lines)"
+		tail -n 20 "$tmp/sensor.err"
+	fi
+	exit 1
 }

@@ -39,31 +39,8 @@ captures=(
 zw_live_require
 zw_need_jq
 
-ns=zwns$$
-host_if=zwh$$
+zw_live_harness zwns$$ zwh$$ zw-live
 ns_if=zwn$$
-sensor_pid=
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/zw-live.XXXXXX") || exit 1
-
-cleanup() {
-	if [ -n "$sensor_pid" ] && kill -0 "$sensor_pid" 2>/dev/null; then
-		kill -KILL "$sensor_pid" 2>/dev/null
-		wait "$sensor_pid" 2>/dev/null
-	fi
-	zw_netns_down "$ns" "$host_if"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-fail() {
-	echo "FAIL: $*"
-	if [ -s "$tmp/sensor.err" ]; then
-		echo "----- sensor stderr (last 20 lines)"
-		tail -n 20 "$tmp/sensor.err"
-	fi
-	exit 1
-}
 
 for c in "${captures[@]}"; do
 	[ -f "$c" ] || fail "capture $c is missing"
