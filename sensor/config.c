@@ -156,7 +156,7 @@ oom:
 	return -1;
 }
 
-/* zone.<key>.name, zone.<key>.networks, lists.<name> */
+/* zone.<key>.name, zone.<key>.networks, lists.<name>, the CPU lists */
 static int config_set_pair(struct config *cfg, const char *key, const char *value,
 			   char *err, size_t errlen)
 {
@@ -173,6 +173,15 @@ static int config_set_pair(struct config *cfg, const char *key, const char *valu
 	}
 	if (!strncmp(key, "lists.", 6) && key[6])
 		return config_pair_set(&cfg->lists, key + 6, strlen(key + 6), NULL, value, err, errlen);
+	if (!strcmp(key, "capture.cpus") || !strcmp(key, "workers.cpus")) {
+		char why[200];
+
+		if (cpu_list_parse(value, key[0] == 'c' ? &cfg->capture_cpus : &cfg->worker_cpus, why,
+				   sizeof(why)) == 0)
+			return 0;
+		snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
 	return 1;
 }
 

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "affinity.h"
 #include "classify.h"
 #include "detect.h"
 #include "flow_table.h"
@@ -29,6 +30,9 @@ struct config {
 	uint64_t snaplen, buffer_size;
 	int promisc;
 	char *filter;                    /* BPF, -f */
+
+	/* CPU affinity (capture.cpus, workers.cpus); n == 0: not pinned */
+	struct cpu_list capture_cpus, worker_cpus;
 
 	/* processing */
 	uint64_t workers;

@@ -452,6 +452,28 @@ static int zw_start_workers(struct pipeline *pl)
 	return 0;
 }
 
+/* workers.cpus, then capture.cpus (this thread: the workers were started
+ * with the process's whole affinity, and are pinned first). */
+static int zw_pin_threads(struct pipeline *pl)
+{
+	const struct cpu_list *wc = &pl->cfg->worker_cpus, *cc = &pl->cfg->capture_cpus;
+	char err[256];
+
+	for (unsigned i = 0; wc->n && i < pl->nworkers; i++)
+		if (worker_pin(pl->workers[i], wc->cpu[i % wc->n], err, sizeof(err)) < 0) {
+			log_error(&pl->log, "workers.cpus: worker %u: %s", i, err);
+			return -1;
+		}
+	if (cc->n && affinity_pin(pthread_self(), cc->cpu[0], err, sizeof(err)) < 0) {
+		log_error(&pl->log, "capture.cpus: %s", err);
+		return -1;
+	}
+	if (wc->n || cc->n)
+		log_info(&pl->log, "pinned: %u worker(s) to workers.cpus, capture thread to %s",
+			 wc->n ? pl->nworkers : 0, cc->n ? "capture.cpus" : "no CPU");
+	return 0;
+}
+
 /* End the workers (every alert is then with the output), stop the output
  * (deliver or spool), write the final statistics. */
 static void zw_stop_workers(struct pipeline *pl)
@@ -945,6 +967,10 @@ int main(int argc, char **argv)
 	}
 	if (zw_start_workers(&pl) < 0) {
 		status = 1;
+		goto out;
+	}
+	if (zw_pin_threads(&pl) < 0) {
+		status = 2;
 		goto out;
 	}
 	if (pl.live) {

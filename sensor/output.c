@@ -681,6 +681,7 @@ struct output *output_start(const struct output_config *cfg, char *err, size_t e
 		snprintf(err, errlen, "cannot start the output thread: %s", strerror(rc));
 		goto fail;
 	}
+	pthread_setname_np(o->thread, "zw-output");
 	return o;
 fail:
 	output_free(o);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "affinity.h"
 #include "alert.h"
 #include "frag.h"
 #include "jsonw.h"
@@ -557,6 +558,11 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 		snprintf(err, errlen, "worker %u: cannot start thread: %s", cfg->id, strerror(rc));
 		goto fail;
 	}
+	{
+		char name[16];   /* what top -H and /proc/PID/task/TID/comm show */
+		snprintf(name, sizeof(name), "zw-worker%u", cfg->id);
+		pthread_setname_np(w->thread, name);
+	}
 	return w;
 fail:
 	worker_destroy(w);
@@ -712,4 +718,9 @@ void worker_stats_snapshot(struct worker *w, struct worker_stats *out)
 	pthread_mutex_lock(&w->snap_mu);
 	*out = w->snap;
 	pthread_mutex_unlock(&w->snap_mu);
+}
+
+int worker_pin(struct worker *w, unsigned cpu, char *err, size_t errlen)
+{
+	return affinity_pin(w->thread, cpu, err, errlen);
 }

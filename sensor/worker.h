@@ -95,4 +95,7 @@ void worker_join(struct worker *w, struct worker_stats *final_stats);
 
 void worker_stats_snapshot(struct worker *w, struct worker_stats *out);
 
+/* Pin the worker's thread to one CPU (affinity_pin); 0 or -1 with a reason. */
+int worker_pin(struct worker *w, unsigned cpu, char *err, size_t errlen);
+
 #endif
