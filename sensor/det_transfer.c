@@ -411,6 +411,10 @@ static void xfer_cache_flush(struct det_transfer *s, uint64_t now_us)
 	uint32_t n = s->nused;
 
 	for (uint32_t i = 0; i < n + XFER_AHEAD; i++) {
+		/* slot i - D first: its hashes' place is then free for slot i's */
+		if (i >= XFER_AHEAD)
+			xfer_slot_flush(s, &s->cache[s->used[i - XFER_AHEAD]], now_us,
+					&h[(i - XFER_AHEAD) % XFER_AHEAD]);
 		if (i + XFER_AHEAD < n)
 			__builtin_prefetch(&s->cache[s->used[i + XFER_AHEAD]]);
 		if (i < n) {
@@ -418,9 +422,6 @@ static void xfer_cache_flush(struct det_transfer *s, uint64_t now_us)
 			dvol_prefetch(&s->pair_vol, h[i % XFER_AHEAD].pair);
 			dvol_prefetch(&s->host_vol, h[i % XFER_AHEAD].host);
 		}
-		if (i >= XFER_AHEAD)
-			xfer_slot_flush(s, &s->cache[s->used[i - XFER_AHEAD]], now_us,
-					&h[(i - XFER_AHEAD) % XFER_AHEAD]);
 	}
 	s->nused = 0;
 }

@@ -199,6 +199,47 @@ else
 	echo "FAIL large transfers one byte above the totals: $(cat "$tmp/xfer-got")"
 	bad=$((bad + 1))
 fi
+# Many pairs at once: a generated capture in which 20 inside hosts
+# (10.0.0.1-20) each send UDP to their own outside host (198.51.100.1-20),
+# round robin, 5 datagrams a second each for 3 s, host i's datagrams
+# 28 + 100 + 10 i bytes long: totals 15 x (128 + 10 i), the largest host
+# 20's (4,920).  All 20 pairs wait in the transfer cache at every tick, so
+# the tick flushes them as one batch.  At thresholds of 4,920 bytes only
+# host 20 and its pair may alert, with exactly 4,920.
+python3 - "$tmp/pairs.pcap" <<'PY'
+import struct, sys
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1))
+    n = 0
+    for sec in range(3):
+        for rep in range(5):
+            for i in range(1, 21):
+                payload = bytes(100 + 10 * i)
+                udp = struct.pack("!HHHH", 40000 + i, 5000, 8 + len(payload), 0) + payload
+                ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), n & 0xFFFF, 0, 64, 17, 0,
+                                 bytes([10, 0, 0, i]), bytes([198, 51, 100, i]))
+                frame = bytes.fromhex("020000000002020000000001" "0800") + ip + udp
+                us = rep * 150000 + i * 1000
+                f.write(struct.pack("<IIII", 1767225600 + sec, us, len(frame), len(frame)) + frame)
+                n += 1
+PY
+pairs_run() {   # threshold
+	"$SENSOR" -q -w 2 -o detect.transfer.pair_bytes="$1" -o detect.transfer.host_bytes="$1" \
+		-r "$tmp/pairs.pcap" --alerts "$tmp/pairs.json" --flows /dev/null </dev/null \
+		2>"$tmp/err-pairs" || echo "zw-sensor failed: $(head -c 300 "$tmp/err-pairs")"
+	jq -r 'select(.event_type == "behaviour") |
+		[.alert.signature_id, .src_ip, (.dest_ip // "-"), .behaviour.value] |
+		map(tostring) | join(" ")' "$tmp/pairs.json" | sort
+}
+printf '%s\n' "9141 10.0.0.20 198.51.100.20 4920" "9142 10.0.0.20 - 4920" >"$tmp/pairs-want"
+pairs_run 4920 >"$tmp/pairs-got"
+if cmp -s "$tmp/pairs-want" "$tmp/pairs-got" && [ -z "$(pairs_run 4921)" ]; then
+	echo "ok   large transfers, 20 pairs flushed together: host 20 and its pair at exactly 4920, none at 4921"
+else
+	echo "FAIL large transfers, 20 pairs flushed together (< expected, > got; then at 4921: $(pairs_run 4921 | tr '\n' ';')):"
+	diff "$tmp/pairs-want" "$tmp/pairs-got" | grep '^[<>]'
+	bad=$((bad + 1))
+fi
 [ "$rows" -gt 0 ] || { echo "FAIL no rows in tests/replay/detect.tsv"; exit 1; }
 [ "$bad" -eq 0 ] || exit 1
 echo "all $rows captures and the normal set as expected"
