@@ -328,9 +328,9 @@ static void xfer_slot_flush(struct det_transfer *s, struct xfer_slot *sl, uint64
 		}
 	}
 
-	det_addr_set(&hk, sl->k.ipv, sl->k.src);
 	est = dvol_add(&s->host_vol, h->host, sl->bytes, now, win);
 	if (est >= host_admit) {
+		det_addr_set(&hk, sl->k.ipv, sl->k.src);
 		hv = dtab_put(s->hosts, &hk, now, &created);
 		credit = created ? xfer_credit(est, sl->bytes, host_admit) : 0;
 		xfer_episode(s, &hv->since_us, &hv->alerted_us, &hv->packets,

@@ -243,8 +243,7 @@ static void dvol_roll(struct dvol *v, uint64_t now_us, uint64_t window_us)
 		return;
 	}
 	/* the first time, or two epochs or more on: all forgotten */
-	memset(v->c, 0, dvol_bytes(v));
-	v->cur = 0;
+	dvol_clear(v);
 	v->epoch_us = now_us ? now_us : 1;
 }
 

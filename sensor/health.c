@@ -151,7 +151,7 @@ struct health {
 	struct health_state st[HEALTH_NCONDS];
 	bool started, capture_failed;
 	/* drop-rate window */
-	uint64_t win_mono_s, win_now_us, win_packets, win_dropped;
+	uint64_t win_mono_s, win_now_us, win_packets;
 	uint64_t win_kernel, win_if, win_queue;
 	/* last time the packet count moved */
 	uint64_t last_packets, moved_mono_s, moved_now_us;
@@ -213,7 +213,6 @@ static void health_drop_window_start(struct health *h, const struct health_sampl
 	h->win_mono_s = s->mono_s;
 	h->win_now_us = s->now_us;
 	h->win_packets = s->packets;
-	h->win_dropped = s->dropped;
 	h->win_kernel = s->kernel_drops;
 	h->win_if = s->if_drops;
 	h->win_queue = s->queue_drops;
@@ -222,13 +221,16 @@ static void health_drop_window_start(struct health *h, const struct health_sampl
 static void health_check_drops(struct health *h, const struct health_sample *s)
 {
 	struct health_state *st = &h->st[HEALTH_CAPTURE_DROPS];
-	uint64_t dp, dd;
+	uint64_t dp, dd, dk, di, dq;
 	double rate;
 	bool bad;
 
 	if (s->mono_s - h->win_mono_s < h->cfg.drop_window_s)
 		return;
-	dd = s->dropped - h->win_dropped;
+	dk = s->kernel_drops - h->win_kernel;
+	di = s->if_drops - h->win_if;
+	dq = s->queue_drops - h->win_queue;
+	dd = dk + di + dq;
 	dp = s->packets - h->win_packets;
 	rate = dp ? 100.0 * (double)dd / (double)dp : 0.0;
 	bad = dd >= h->cfg.drop_min && dd > 0 && rate > h->cfg.drop_rate;
@@ -239,9 +241,7 @@ static void health_check_drops(struct health *h, const struct health_sample *s)
 			 "worker queues %llu)",
 			 (unsigned long long)dd, (unsigned long long)dp,
 			 (unsigned long long)(s->mono_s - h->win_mono_s),
-			 (unsigned long long)(s->kernel_drops - h->win_kernel),
-			 (unsigned long long)(s->if_drops - h->win_if),
-			 (unsigned long long)(s->queue_drops - h->win_queue));
+			 (unsigned long long)dk, (unsigned long long)di, (unsigned long long)dq);
 		if (!health_send(h, HEALTH_CAPTURE_DROPS, false, s->now_us, h->win_now_us, rate,
 				 h->cfg.drop_rate, dd, detail))
 			return;   /* the same window is judged again */

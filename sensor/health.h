@@ -71,8 +71,7 @@ struct health_sample {
 	uint64_t mono_s;           /* monotonic clock */
 	bool live;                 /* capture conditions apply to live capture only */
 	uint64_t packets;          /* read from the capture */
-	uint64_t dropped;          /* lost before the workers: the sum of */
-	uint64_t kernel_drops, if_drops, queue_drops;
+	uint64_t kernel_drops, if_drops, queue_drops;   /* lost before the workers */
 	bool redis;                /* a Redis output is configured */
 	uint64_t redis_down_since_s;   /* unix time; 0 = reachable */
 	uint64_t spool_bytes, spool_max_bytes;

@@ -303,7 +303,6 @@ static void zw_health_sample(struct pipeline *pl, struct health_sample *s, struc
 	s->kernel_drops = pl->st.kernel.kernel_drops;
 	s->if_drops = pl->st.kernel.if_drops;
 	s->queue_drops = pl->st.queue_drops;
-	s->dropped = s->kernel_drops + s->if_drops + s->queue_drops;
 	if (pl->redis) {
 		output_stats_get(pl->redis, &os);
 		s->redis = true;

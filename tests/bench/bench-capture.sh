@@ -67,25 +67,18 @@ if [ ! -s "$pcap" ]; then
 	mv "$pcap.tmp" "$pcap"
 fi
 
-ns=zwcap$$
-hif=zwch$$
+# ns, host_if, tmp, sensor_pid (the tool under test, whichever it is) and
+# their cleanup on exit
+zw_live_harness zwcap$$ zwch$$ zw-bench-capture
 nif=zwcn$$
-tmp=$(mktemp -d /tmp/zw-bench-capture.XXXXXX) || die "mktemp failed"
-tool_pid=
-cleanup() {
-	[ -n "$tool_pid" ] && kill -9 "$tool_pid" 2>/dev/null
-	zw_netns_down "$ns" "$hif"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-zw_netns_up "$ns" "$hif" "$nif" "$tmp/netns.err"
+zw_netns_up "$ns" "$host_if" "$nif" "$tmp/netns.err"
 
 # send RATE: tcpreplay of $send packets into the host end; sets sent (what
 # it says it sent: successful packets, not failed ones)
 send() {
 	local -a how
 	if [ "$1" = top ]; then how=(--topspeed); else how=(--pps="$1"); fi
-	tcpreplay -i "$hif" "${how[@]}" --limit="$send" "$pcap" >"$tmp/tcpreplay.out" 2>&1 ||
+	tcpreplay -i "$host_if" "${how[@]}" --limit="$send" "$pcap" >"$tmp/tcpreplay.out" 2>&1 ||
 		die "tcpreplay failed: $(tail -3 "$tmp/tcpreplay.out")"
 	sent=$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$tmp/tcpreplay.out" | head -n 1)
 	[ -n "$sent" ] || die "cannot read what tcpreplay sent: $(tail -5 "$tmp/tcpreplay.out")"
@@ -107,20 +100,20 @@ run_tool() {
 		# (-q would also silence the statistics read below)
 		ip netns exec "$ns" "$ndpi" -i "$nif" >"$tmp/tool.out" 2>&1 &
 	fi
-	tool_pid=$!
-	zw_wait_capture "$ns" "$tool_pid" || die "$name did not start capturing: $(tail -3 "$tmp/tool.out")"
+	sensor_pid=$!
+	zw_wait_capture "$ns" "$sensor_pid" || die "$name did not start capturing: $(tail -3 "$tmp/tool.out")"
 	sleep 1
 	send "$rate"
 	rate_out=$(sent_rate)
 	sleep "$drain"
-	kill -INT "$tool_pid" 2>/dev/null
+	kill -INT "$sensor_pid" 2>/dev/null
 	for _ in $(seq 1 300); do
-		kill -0 "$tool_pid" 2>/dev/null || break
+		kill -0 "$sensor_pid" 2>/dev/null || break
 		sleep 0.1
 	done
-	kill -9 "$tool_pid" 2>/dev/null && echo "bench-capture: $name did not stop within 30 s" >&2
-	wait "$tool_pid" 2>/dev/null
-	tool_pid=
+	kill -9 "$sensor_pid" 2>/dev/null && echo "bench-capture: $name did not stop within 30 s" >&2
+	wait "$sensor_pid" 2>/dev/null
+	sensor_pid=
 	if [ "$name" = sensor ]; then
 		[ -s "$tmp/stats.json" ] || die "zw-sensor wrote no statistics: $(tail -3 "$tmp/tool.out")"
 		# read from the ring and not dropped on the way to a worker

@@ -84,18 +84,18 @@ static void test_drops(FILE *copy)
 	health_check(h, &s);                       /* the window starts */
 	s = at(5);
 	s.packets = 100000;
-	s.dropped = 5000;                           /* 5%, but the window is not over */
+	s.kernel_drops = 5000;                           /* 5%, but the window is not over */
 	health_check(h, &s);
 	CHECK(out.n == 0, "nothing before the window ends (got %u)", out.n);
 	out.refuse = 1;                             /* the raise is refused once */
 	s = at(10);
 	s.packets = 100000;
-	s.dropped = 5000;
+	s.kernel_drops = 5000;
 	health_check(h, &s);
 	CHECK(out.n == 0, "a refused raise is not counted as sent");
 	s = at(10);
 	s.packets = 100000;
-	s.dropped = 5000;
+	s.kernel_drops = 5000;
 	health_check(h, &s);                        /* the same window, judged again */
 	CHECK(out.n == 1 && out.sid[0] == 9001 && out.severity[0] == 3, "5%% drops raise 9001 medium");
 	CHECK(has(&out, 0, "\"condition\":\"capture_drops\"") && has(&out, 0, "\"state\":\"raised\"") &&
@@ -104,12 +104,12 @@ static void test_drops(FILE *copy)
 	      "the raise says what: %s", out.n ? out.line[0] : "");
 	s = at(20);
 	s.packets = 200000;
-	s.dropped = 10000;                          /* still 5%: no second alert */
+	s.kernel_drops = 10000;                          /* still 5%: no second alert */
 	health_check(h, &s);
 	CHECK(out.n == 1, "a condition raises once (got %u)", out.n);
 	s = at(30);
 	s.packets = 300000;
-	s.dropped = 10050;                          /* 50 drops: under drop_min */
+	s.kernel_drops = 10050;                          /* 50 drops: under drop_min */
 	health_check(h, &s);
 	CHECK(out.n == 2 && out.sid[1] == 9001 && out.severity[1] == 5 &&
 	      has(&out, 1, "\"state\":\"cleared\"") && has(&out, 1, "\"count\":10000"),
@@ -117,12 +117,12 @@ static void test_drops(FILE *copy)
 	CHECK(out.n == 2 && strcmp(out.id[0], out.id[1]) != 0, "raise and clear have distinct ids");
 	s = at(40);
 	s.packets = 400000;
-	s.dropped = 10050 + 900;                    /* 900 of 100000: 0.9%, under 1% */
+	s.kernel_drops = 10050 + 900;                    /* 900 of 100000: 0.9%, under 1% */
 	health_check(h, &s);
 	CHECK(out.n == 2, "0.9%% does not raise (got %u)", out.n);
 	s = at(41);
 	s.live = false;                             /* replay: never judged */
-	s.dropped = 1000000;
+	s.kernel_drops = 1000000;
 	health_check(h, &s);
 	CHECK(out.n == 2, "no capture checks in replay");
 	health_free(h);
