@@ -27,18 +27,28 @@
  *  - signature_id ranges by kind: health 9001-9099, behaviour 9100-9199,
  *    and a rule alert's sid outside the ranges reserved in its version
  *    (9000-9099 up to version 2, 9000-9199 from version 3);
+ *  - in_iface, the capture interface (version 4): on rule and behaviour
+ *    alerts only, a Linux interface name (alert_parse_iface_is_valid); on
+ *    a line of an older version, or on a health alert, it is refused rather
+ *    than tolerated as an unknown member: the store has a column for it,
+ *    and a line that says it is of a version without the field, or of a
+ *    kind that has no packet, should not fill that column.  (Version 3's
+ *    schema reserved it on rule alerts, as a bare string; no version-3
+ *    sensor wrote it.);
  *  - caps: the line (ALERT_PARSE_MAX_LINE), each stored string
  *    (ALERT_PARSE_MAX_STRING), the sensor id (ALERT_PARSE_MAX_SENSOR);
  *  - duplicate keys are refused (JSON_REJECT_DUPLICATES): the sensor never
  *    writes them, and a line whose readers could disagree on a field's value
  *    should not be stored as if it had one.
  *
- * schema_version: 3 is this schema.  Versions 1 and 2 are accepted too:
- * rule and health alerts have the same fields in all three (doc/alerts.md
- * "Schema versions": version 2 added health alerts, version 3 behaviour
- * alerts, each a new value of event_type).  A health alert of version 1
- * or a behaviour alert of version 1 or 2 cannot exist and is refused, as is
- * every other version.
+ * schema_version: 4 is this schema.  Versions 1 to 3 are accepted too
+ * (doc/alerts.md "Schema versions": version 2 added health alerts, version
+ * 3 behaviour alerts, each a new value of event_type; version 4 the
+ * optional in_iface of rule and behaviour alerts).  Otherwise rule and
+ * health alerts have the same fields in every version that has them.  A
+ * health alert of version 1, a behaviour alert of version 1 or 2, and
+ * in_iface before version 4 cannot exist and are refused, as is every
+ * other version.
  *
  * Unknown members are tolerated everywhere (a sensor newer than its schema
  * file, or a field the store does not keep): doc/alert.schema.json, which
@@ -68,6 +78,8 @@
 #define PARSE_SAMPLE_MAX 8u    /* behaviour.sample: at most 8 strings ... */
 #define PARSE_SAMPLE_LEN 255u  /* ... of at most 255 bytes each */
 #define PARSE_WORD_MAX 32u     /* behaviour.kind, behaviour.unit */
+#define PARSE_VERSION_MAX 4    /* the newest schema_version read */
+#define PARSE_IFACE_VERSION 4  /* the first with in_iface */
 
 struct parse_ctx {
 	char *why;
@@ -723,9 +735,10 @@ static int parse_kind(struct parse_ctx *c, const json_t *root, struct alert_rec 
 	if (!json_is_integer(v))
 		return fail(c, "schema_version: expected an integer, found %s",
 			    describe(v, found, sizeof(found)));
-	if (json_integer_value(v) < 1 || json_integer_value(v) > 3)
+	if (json_integer_value(v) < 1 || json_integer_value(v) > PARSE_VERSION_MAX)
 		return fail(c, "schema_version %" JSON_INTEGER_FORMAT
-			    " is not supported (this collector reads 1 to 3)", json_integer_value(v));
+			    " is not supported (this collector reads 1 to %d)", json_integer_value(v),
+			    PARSE_VERSION_MAX);
 	out->schema_version = (uint32_t)json_integer_value(v);
 
 	if (get_member(c, root, "event_type", true, &v) < 0)
@@ -751,6 +764,81 @@ static int parse_kind(struct parse_ctx *c, const json_t *root, struct alert_rec 
 	return 0;
 }
 
+/* The code point of the UTF-8 sequence at s (n > 0 bytes left) and its
+ * length in *len; -1 when the bytes are not UTF-8 (a line's strings are,
+ * jansson checks them; a command-line value may not be). */
+static int32_t utf8_cp(const unsigned char *s, size_t n, size_t *len)
+{
+	size_t want, i;
+	uint32_t cp;
+
+	if (s[0] < 0x80) {
+		*len = 1;
+		return s[0];
+	}
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return -1;
+	want = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	if (want > n)
+		return -1;
+	cp = s[0] & (0x7fu >> want);
+	for (i = 1; i < want; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return -1;
+		cp = (cp << 6) | (s[i] & 0x3fu);
+	}
+	*len = want;
+	return (int32_t)cp;
+}
+
+/* Not in an interface name: "/", control characters (C0, DEL, C1) and
+ * white space, as the schema's character class has them: \s of ECMA-262
+ * and of Python's re together, so that the collector refuses all that
+ * either validator would. */
+static bool iface_cp_is_bad(int32_t cp)
+{
+	return cp <= 0x20 /* and -1, not UTF-8 */ || cp == '/' || (cp >= 0x7f && cp <= 0xa0) ||
+	       cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200a) || cp == 0x2028 || cp == 0x2029 ||
+	       cp == 0x202f || cp == 0x205f || cp == 0x3000 || cp == 0xfeff;
+}
+
+bool alert_parse_iface_is_valid(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i, len = 0;
+
+	if (s == NULL || n < 1 || n > ALERT_PARSE_MAX_IFACE)
+		return false;
+	for (i = 0; i < n; i += len)
+		if (iface_cp_is_bad(utf8_cp(p + i, n - i, &len)))
+			return false;
+	return true;
+}
+
+/* in_iface: optional on rule and behaviour alerts of version 4 and later. */
+static int parse_iface(struct parse_ctx *c, const json_t *root, struct alert_rec *out)
+{
+	char q[PARSE_QUOTE_MAX * 4 + 8];
+	const char *s;
+	size_t n;
+
+	if (json_object_get(root, "in_iface") == NULL)
+		return 0;
+	if (out->kind == ALERT_REC_HEALTH)
+		return fail(c, "in_iface: not in a health alert (it is not about a packet)");
+	if (out->schema_version < PARSE_IFACE_VERSION)
+		return fail(c, "in_iface: schema_version %u has no in_iface (it is version %d)",
+			    out->schema_version, PARSE_IFACE_VERSION);
+	if (get_string(c, root, "in_iface", false, 1, ALERT_PARSE_MAX_IFACE, &s, &n) < 0)
+		return -1;
+	if (!alert_parse_iface_is_valid(s, n)) {
+		quote_bytes(q, sizeof(q), s, n, PARSE_QUOTE_MAX);
+		return fail(c, "in_iface: expected an interface name (no \"/\", white space or"
+			    " control character), found \"%s\"", q);
+	}
+	return copy_string(c, "in_iface", s, n, &out->in_iface);
+}
+
 static int parse_root(struct parse_ctx *c, const json_t *root, struct alert_rec *out)
 {
 	char q[PARSE_QUOTE_MAX * 4 + 8];
@@ -772,7 +860,7 @@ static int parse_root(struct parse_ctx *c, const json_t *root, struct alert_rec 
 	}
 	memcpy(out->alert_id, s, 32);
 	out->alert_id[32] = '\0';
-	if (parse_alert_policy(c, root, out) < 0)
+	if (parse_alert_policy(c, root, out) < 0 || parse_iface(c, root, out) < 0)
 		return -1;
 	if (out->kind == ALERT_REC_RULE)
 		return parse_rule_fields(c, root, out);

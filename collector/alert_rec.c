@@ -16,6 +16,7 @@ void alert_rec_fini(struct alert_rec *r)
 	free(r->category);
 	free(r->clause);
 	free(r->threat);
+	free(r->in_iface);
 	free(r->proto);
 	free(r->app_proto);
 	free(r->src.text);

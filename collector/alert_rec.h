@@ -1,7 +1,7 @@
 /*
  * alert_rec — one alert as the collector stores it: the fields that its
  * queries filter, sort and count by, taken from the alert line that a sensor
- * put in the stream (doc/alerts.md, doc/alert.schema.json, schema_version 3:
+ * put in the stream (doc/alerts.md, doc/alert.schema.json, schema_version 4:
  * rule alerts, event_type "alert"; health alerts, event_type "health"; and
  * behaviour alerts, event_type "behaviour"), and the line itself, kept whole.
  *
@@ -38,6 +38,9 @@ struct alert_rec {
 	char *category;            /* alert.category (threat class, English) */
 	char *clause;              /* policy.clause, may be NULL */
 	char *threat;              /* policy.threat key */
+	char *in_iface;            /* the capture interface ("eth1"): rule and
+				    * behaviour alerts of version 4 from live
+				    * capture; NULL otherwise */
 	/* rule alerts (NULL / 0 / -1 for health alerts); behaviour alerts have
 	 * no flow_id, app_proto or src_port, and each of proto, src (with
 	 * src_zone), dest (with dest_zone) and dest_port may be absent */

@@ -300,6 +300,7 @@ enum analyst_opt {
 	"  --app NAME         app protocol: TLS.Tor, or TLS, or Tor (case ignored)\n" \
 	"  --kind K           alert (rules), health (sensor health) or behaviour\n" \
 	"                     (behaviour detectors: scans, floods, beacons, ...)\n" \
+	"  --iface NAME       captured on that interface (eth1; live capture only)\n" \
 	"  --utc              times in UTC, not JST (display and TIME)\n"
 
 #define ANALYST_COMMON_HELP \
@@ -330,8 +331,9 @@ static const char analyst_query_help[] =
 	"  --limit N          at most N alerts (default 100; 0: all)\n"
 	"Output:\n"
 	ANALYST_COMMON_HELP
-	"Columns: time, sensor, severity, sid, signature, source, destination, app,\n"
-	"policy clause.  Exit: 0 (also when nothing matches), 1 store error, 2 usage.\n";
+	"Columns: time, sensor, iface (capture interface), severity, sid, signature,\n"
+	"source, destination, app, policy clause.\n"
+	"Exit: 0 (also when nothing matches), 1 store error, 2 usage.\n";
 
 static const struct option analyst_tail_opts[] = {
 	ANALYST_FILTER_OPTIONS,
@@ -370,8 +372,9 @@ static const char analyst_top_help[] =
 	"Counting:\n"
 	"  --by KEY           rule (default), src, dest, sensor, src-country,\n"
 	"                     dest-country, clause, src-zone, dest-zone, day, severity,\n"
-	"                     category, app, detector  (day: in JST, or UTC with --utc;\n"
-	"                     detector: of behaviour alerts)\n"
+	"                     category, app, detector, iface  (day: in JST, or UTC with\n"
+	"                     --utc; detector: of behaviour alerts; iface: the capture\n"
+	"                     interface)\n"
 	"  --limit N          the N biggest groups (default 10; day and severity: all;\n"
 	"                     0: all)\n"
 	"Output:\n"
@@ -570,7 +573,7 @@ static int analyst_parse(struct analyst *a, int argc, char **argv)
 			if (query_key_parse(optarg, &a->by) < 0)
 				rc = analyst_usage(a, "--by \"%.32s\": not rule, src, dest, sensor, src-country,"
 						   " dest-country, clause, src-zone, dest-zone, day, severity,"
-						   " category, app or detector", optarg);
+						   " category, app, detector or iface", optarg);
 			break;
 		case OPT_STALE:
 			rc = analyst_number_opt(a, "stale", optarg, 0, 100LL * 365 * 86400,
@@ -722,7 +725,7 @@ static void analyst_endpoint(const struct alert_rec_addr *ad, int port, char *bu
 		snprintf(buf, len, "%s:%d", ad->text, port);
 }
 
-enum { AC_TIME, AC_SENSOR, AC_SEV, AC_SID, AC_SIG, AC_SRC, AC_DEST, AC_APP, AC_CLAUSE, AC_N };
+enum { AC_TIME, AC_SENSOR, AC_IFACE, AC_SEV, AC_SID, AC_SIG, AC_SRC, AC_DEST, AC_APP, AC_CLAUSE, AC_N };
 
 /* A column as a command declares it: its head in both languages. */
 struct analyst_col_def {
@@ -744,6 +747,7 @@ static void analyst_alert_cols(const struct analyst *a, struct analyst_col *cols
 	static const struct analyst_col_def defs[AC_N] = {
 		[AC_TIME] = { "時刻 (JST)", "time (JST)", 19, 19, false },
 		[AC_SENSOR] = { "センサー", "sensor", 24, 10, false },
+		[AC_IFACE] = { "IF", "iface", 15, 8, false },
 		[AC_SEV] = { "重要度", "severity", 8, 4, false },
 		[AC_SID] = { "SID", "sid", 10, 4, true },
 		[AC_SIG] = { "シグネチャ", "signature", 48, 30, false },
@@ -767,6 +771,7 @@ static void analyst_alert_cells(const struct analyst *a, const struct query_row 
 
 	analyst_time(r->ts_us, a->f.tz_offset_s, bufs[AC_TIME], ANALYST_CELL_MAX);
 	snprintf(bufs[AC_SENSOR], ANALYST_CELL_MAX, "%s", r->sensor ? r->sensor : "");
+	snprintf(bufs[AC_IFACE], ANALYST_CELL_MAX, "%s", r->in_iface ? r->in_iface : "-");
 	snprintf(bufs[AC_SEV], ANALYST_CELL_MAX, "%s", analyst_severity(r->severity, a->english));
 	snprintf(bufs[AC_SID], ANALYST_CELL_MAX, "%u", r->sid);
 	snprintf(bufs[AC_SIG], ANALYST_CELL_MAX, "%s", sig ? sig : "");
@@ -1106,6 +1111,7 @@ static const struct analyst_key_head analyst_key_heads[QUERY_KEY_COUNT_] = {
 	[QUERY_KEY_CATEGORY] = { "分類", "category", NULL, NULL },
 	[QUERY_KEY_APP] = { "アプリ", "app", NULL, NULL },
 	[QUERY_KEY_DETECTOR] = { "検知器", "detector", NULL, NULL },
+	[QUERY_KEY_IFACE] = { "IF", "iface", NULL, NULL },
 };
 
 enum { TC_RANK, TC_KEY, TC_LABEL, TC_COUNT, TC_SHARE, TC_SEV, TC_FIRST, TC_LAST, TC_N };

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alert_parse.h"
 #include "query.h"
 
 #define QUERY_US_PER_S      1000000LL
@@ -33,6 +34,9 @@
 #define QUERY_YEAR_MAX      9999
 #define QUERY_REL_MAX_S     (100LL * 366 * 86400)   /* a relative time: 100 years at most */
 #define QUERY_TIME_HINT     "now, -24h, -7d, 2026-11-26, 2026-11-26T09:30:15, optionally ending in Z or +09:00"
+
+_Static_assert(sizeof(((struct query_filter *)0)->iface) > ALERT_PARSE_MAX_IFACE,
+	       "query_filter.iface holds an interface name and its NUL");
 
 void query_filter_init(struct query_filter *f)
 {
@@ -446,6 +450,16 @@ int query_filter_option(struct query_filter *f, const char *name, const char *va
 		}
 		return 0;
 	}
+	if (!strcmp(name, "iface")) {
+		/* a name no alert can have is a mistake, not an empty answer */
+		if (!alert_parse_iface_is_valid(v, strlen(v))) {
+			snprintf(err, errlen, "--iface \"%.64s\": not an interface name (1-%u bytes, no \"/\","
+				 " white space or control character)", v, ALERT_PARSE_MAX_IFACE);
+			return -1;
+		}
+		memcpy(f->iface, v, strlen(v) + 1);
+		return 0;
+	}
 	if (!strcmp(name, "sort")) {
 		if (!strcmp(v, "time"))
 			f->sort = QUERY_SORT_TIME;
@@ -478,6 +492,7 @@ static const char *const query_key_names[QUERY_KEY_COUNT_] = {
 	[QUERY_KEY_CATEGORY] = "category",
 	[QUERY_KEY_APP] = "app",
 	[QUERY_KEY_DETECTOR] = "detector",
+	[QUERY_KEY_IFACE] = "iface",
 };
 
 int query_key_parse(const char *name, enum query_key *out)

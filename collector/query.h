@@ -1,10 +1,11 @@
 /*
  * query — what an analyst asks the store: a filter (time range, sensor,
  * severity, sid, category, policy clause, IP or CIDR on either side, zone,
- * country, app protocol, kind of alert), parsed from command-line options,
- * and the read side of the store that answers it (alerts in order, counts
- * by a key, sensors).  Times are unix microseconds (UTC) inside; they are shown in
- * JST (UTC+9, Japan has no daylight saving time) unless UTC is asked for.
+ * country, app protocol, kind of alert, capture interface), parsed from
+ * command-line options, and the read side of the store that answers it
+ * (alerts in order, counts by a key, sensors).  Times are unix microseconds
+ * (UTC) inside; they are shown in JST (UTC+9, Japan has no daylight saving
+ * time) unless UTC is asked for.
  *
  * Any thread; one query at a time per struct store.  Rows and keys handed
  * to a callback are valid during that call only.
@@ -41,6 +42,8 @@ struct query_filter {
 	char app_proto[QUERY_TEXT_MAX]; /* exact ("TLS.Tor"), or the master or
 					 * app part alone ("TLS", "Tor") */
 	char kind[16];                  /* "alert", "health" or "behaviour"; "" all */
+	char iface[16];                 /* in_iface, exact (ALERT_PARSE_MAX_IFACE
+					 * bytes at most) */
 	int64_t after_id;               /* only rows with store id > this (tail) */
 	enum query_sort sort;
 	bool ascending;                 /* default newest / most severe first */
@@ -54,8 +57,8 @@ void query_filter_init(struct query_filter *f);   /* no conditions, JST */
  * from, to, since (= from), sensor, severity (a name: critical high medium
  * low info, or 1-5), sid, category, clause, ip (an address or CIDR),
  * zone, country, app (app protocol), kind (alert or rule, health,
- * behaviour), sort (time, severity), asc,
- * limit, utc.  now_us: what relative times count from.  0, or -1 with a
+ * behaviour), iface (an interface name, alert_parse_iface_is_valid), sort
+ * (time, severity), asc, limit, utc.  now_us: what relative times count from.  0, or -1 with a
  * reason naming the option and value in err.  Times: see query_time_parse. */
 int query_filter_option(struct query_filter *f, const char *name, const char *value,
 			int64_t now_us, char *err, size_t errlen);
@@ -64,7 +67,7 @@ int query_filter_option(struct query_filter *f, const char *name, const char *va
  * command that filters takes, each giving val; the option's name is what
  * query_filter_option wants.  Commands add sort/asc/limit/utc as they need.
  * The order matters to getopt_long: an abbreviation ("--si") is the first
- * entry it begins. */
+ * entry it begins (so "iface" is after "ip": "--i" stays --ip). */
 #define QUERY_FILTER_LONG_OPTIONS(val) \
 	{ "from", required_argument, NULL, (val) }, \
 	{ "since", required_argument, NULL, (val) }, \
@@ -78,7 +81,8 @@ int query_filter_option(struct query_filter *f, const char *name, const char *va
 	{ "zone", required_argument, NULL, (val) }, \
 	{ "country", required_argument, NULL, (val) }, \
 	{ "app", required_argument, NULL, (val) }, \
-	{ "kind", required_argument, NULL, (val) }
+	{ "kind", required_argument, NULL, (val) }, \
+	{ "iface", required_argument, NULL, (val) }
 
 /* A time: "now"; relative "-90s" "-15m" "-24h" "-7d" "-2w" (before now_us);
  * absolute "2026-11-26", "2026-11-26T09:30", "2026-11-26 09:30:15" (with
@@ -136,6 +140,7 @@ enum query_key {
 	QUERY_KEY_CATEGORY,
 	QUERY_KEY_APP,
 	QUERY_KEY_DETECTOR,     /* behaviour.detector, "" for other alerts */
+	QUERY_KEY_IFACE,        /* in_iface, "" when the alert has none */
 	QUERY_KEY_COUNT_
 };
 
@@ -156,7 +161,8 @@ typedef int (*query_count_fn)(void *ctx, const struct query_count *c);
 int store_count_by(struct store *s, const struct query_filter *f, enum query_key key,
 		   uint64_t limit, query_count_fn cb, void *ctx, char *err, size_t errlen);
 /* "rule", "src", "dest", "sensor", "src-country", "dest-country", "clause",
- * "src-zone", "dest-zone", "day", "severity", "category", "app", "detector" */
+ * "src-zone", "dest-zone", "day", "severity", "category", "app", "detector",
+ * "iface" */
 int query_key_parse(const char *name, enum query_key *out);
 const char *query_key_name(enum query_key k);
 

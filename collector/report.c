@@ -847,6 +847,8 @@ static void report_filter_text(const struct report_ctx *c, char *buf, size_t len
 		REPORT_ADD("app=%s", f->app_proto);
 	if (f->kind[0])
 		REPORT_ADD("kind=%s", f->kind);
+	if (f->iface[0])
+		REPORT_ADD("iface=%s", f->iface);
 #undef REPORT_ADD
 }
 
@@ -1582,7 +1584,8 @@ static void report_usage(FILE *out)
 "  --store PATH        the store (default: store of the config file)\n"
 "  filters, as for query: --sensor ID, --severity NAME|1-5 (that or more severe),\n"
 "    --sid N, --category TEXT, --clause TEXT (PREFIX* for a prefix), --ip ADDR|CIDR,\n"
-"    --zone KEY, --country CC, --app PROTO, --kind alert|health|behaviour\n"
+"    --zone KEY, --country CC, --app PROTO, --kind alert|health|behaviour,\n"
+"    --iface NAME (capture interface)\n"
 "  -h, --help\n"
 "\n"
 "Exit status: 0 written; 1 store or write error; 2 bad usage.\n", out);

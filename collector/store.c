@@ -261,7 +261,8 @@ static int store_filter_check(const struct query_filter *f, char *err, size_t er
 	    !store_text_is_valid(f->zone, sizeof(f->zone)) ||
 	    !store_text_is_valid(f->country, sizeof(f->country)) ||
 	    !store_text_is_valid(f->app_proto, sizeof(f->app_proto)) ||
-	    !store_text_is_valid(f->kind, sizeof(f->kind)))
+	    !store_text_is_valid(f->kind, sizeof(f->kind)) ||
+	    !store_text_is_valid(f->iface, sizeof(f->iface)))
 		bad = "a text field is not terminated";
 	else if (f->sort != QUERY_SORT_TIME && f->sort != QUERY_SORT_SEVERITY && f->sort != QUERY_SORT_ID)
 		bad = "unknown sort";

@@ -11,7 +11,7 @@
  * alerts would already be acknowledged in Redis, so lost for good.  The
  * price is one fsync per batch, which batching makes small.
  *
- * Schema, version 2 (PRAGMA user_version; PRAGMA application_id "ZWCL"
+ * Schema, version 3 (PRAGMA user_version; PRAGMA application_id "ZWCL"
  * marks the file as ours).  A file of a newer version is refused; an older
  * one is migrated in one transaction by the steps in store_sqlite_migrations.
  * Version 2 added behaviour alerts (kind 'behaviour'): their
@@ -22,6 +22,9 @@
  * shows what is there), and the migration costs nothing: ALTER TABLE ADD
  * COLUMN with no default only rewrites the schema, not the rows, so a store
  * of millions of alerts is migrated at once, older rows reading NULL.
+ * Version 3 added in_iface, the capture interface of schema_version 4
+ * lines, the same way.  Its older rows rightly read NULL: they were stored
+ * by a collector that refused version-4 lines, and no older line has it.
  *
  * alerts: INTEGER PRIMARY KEY id (the rowid); rows are appended at the end
  * of the table.  A WITHOUT ROWID table keyed by alert_id would insert every
@@ -62,8 +65,8 @@
  *   alerts_sensor (sensor, ts_us)  one sensor's alerts (sensor pages)
  *   alerts_sid (sid, ts_us)        one rule's alerts (drill-down from top)
  * Not indexed: severity (5 values), zones, countries, app_proto, category,
- * clause, kind, behaviour_detector: few distinct values, so an index would
- * rarely beat scanning the time range, which the query always has.  Add one
+ * clause, kind, behaviour_detector, in_iface: few distinct values, so an
+ * index would rarely beat scanning the time range, which the query always has.  Add one
  * when a benchmark shows a need.  Retention deletes from the lowest rowid up (the order received),
  * looking at no more than a chunk of rows each time, so it never scans the
  * table; received_us needs no index.  (A row stored while the clock was
@@ -100,7 +103,7 @@
 #error "SQLite 3.24 or newer needed (UPSERT): apt-get install libsqlite3-dev"
 #endif
 
-#define STORE_SQLITE_VERSION      2
+#define STORE_SQLITE_VERSION      3
 #define STORE_SQLITE_APP_ID       0x5a57434c   /* "ZWCL" */
 #define STORE_SQLITE_CACHE_KIB    262144
 #define STORE_SQLITE_WAL_LIMIT    (128 * 1024 * 1024)
@@ -154,6 +157,8 @@ static const char *const store_sqlite_migrations[STORE_SQLITE_VERSION] = {
 	/* 1 -> 2: behaviour alerts (schema_version 3 lines) */
 	"ALTER TABLE alerts ADD COLUMN behaviour_detector TEXT;"
 	"ALTER TABLE alerts ADD COLUMN behaviour_kind TEXT;",
+	/* 2 -> 3: the capture interface (schema_version 4 lines) */
+	"ALTER TABLE alerts ADD COLUMN in_iface TEXT;",
 };
 
 enum store_sqlite_stmt {
@@ -173,10 +178,10 @@ static const char *const store_sqlite_sql[SQ_N] = {
 		" flow_id, proto, app_proto, src_ip, src_ip_bin, dest_ip, dest_ip_bin,"
 		" src_port, dest_port, src_zone, dest_zone, src_zone_name, dest_zone_name,"
 		" src_country, dest_country, src_asn, dest_asn, health_condition, health_state,"
-		" behaviour_detector, behaviour_kind)"
+		" behaviour_detector, behaviour_kind, in_iface)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,"
 		" ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31,"
-		" ?32, ?33, ?34, ?35)"
+		" ?32, ?33, ?34, ?35, ?36)"
 		" ON CONFLICT(ts_us, alert_id) DO NOTHING",
 	[SQ_PUT_JSON] = "INSERT INTO alert_json (id, json) VALUES (?1, ?2)",
 	[SQ_SENSOR_ALERT] =
@@ -584,6 +589,7 @@ static int store_sqlite_put(void *be, const struct alert_rec *r, int64_t receive
 	store_sqlite_text(st, 33, r->health_state);
 	store_sqlite_text(st, 34, r->behaviour_detector);
 	store_sqlite_text(st, 35, r->behaviour_kind);
+	store_sqlite_text(st, 36, r->in_iface);
 	if (store_sqlite_run(q, SQ_PUT, err, errlen) < 0)
 		return -1;
 	*inserted = sqlite3_changes(q->db) == 1;
@@ -965,6 +971,10 @@ static void store_sqlite_where(struct store_sqlite_build *b, const struct query_
 		store_sqlite_cond(b, "kind = ");
 		store_sqlite_p_text(b, f->kind);
 	}
+	if (f->iface[0]) {
+		store_sqlite_cond(b, "in_iface = ");
+		store_sqlite_p_text(b, f->iface);
+	}
 	if (f->after_id) {
 		store_sqlite_cond(b, "id > ");
 		store_sqlite_p_int(b, f->after_id);
@@ -977,7 +987,7 @@ enum store_sqlite_col {
 	SC_PROTO, SC_APP_PROTO, SC_SRC_IP, SC_SRC_BIN, SC_DEST_IP, SC_DEST_BIN, SC_SRC_PORT,
 	SC_DEST_PORT, SC_SRC_ZONE, SC_DEST_ZONE, SC_SRC_ZONE_NAME, SC_DEST_ZONE_NAME,
 	SC_SRC_COUNTRY, SC_DEST_COUNTRY, SC_SRC_ASN, SC_DEST_ASN, SC_HEALTH_CONDITION,
-	SC_HEALTH_STATE, SC_BEHAVIOUR_DETECTOR, SC_BEHAVIOUR_KIND
+	SC_HEALTH_STATE, SC_BEHAVIOUR_DETECTOR, SC_BEHAVIOUR_KIND, SC_IN_IFACE
 };
 
 static const char store_sqlite_select[] =
@@ -985,7 +995,7 @@ static const char store_sqlite_select[] =
 	" signature, signature_en, category, clause, threat, flow_id, proto, app_proto,"
 	" src_ip, src_ip_bin, dest_ip, dest_ip_bin, src_port, dest_port, src_zone, dest_zone,"
 	" src_zone_name, dest_zone_name, src_country, dest_country, src_asn, dest_asn,"
-	" health_condition, health_state, behaviour_detector, behaviour_kind FROM alerts";
+	" health_condition, health_state, behaviour_detector, behaviour_kind, in_iface FROM alerts";
 
 static void store_sqlite_build_query(struct store_sqlite_build *b, const struct query_filter *f)
 {
@@ -1023,6 +1033,7 @@ static void store_sqlite_build_count(struct store_sqlite_build *b, const struct 
 		[QUERY_KEY_CATEGORY] = "coalesce(category, ''), NULL, NULL",
 		[QUERY_KEY_APP] = "coalesce(app_proto, ''), NULL, NULL",
 		[QUERY_KEY_DETECTOR] = "coalesce(behaviour_detector, ''), NULL, NULL",
+		[QUERY_KEY_IFACE] = "coalesce(in_iface, ''), NULL, NULL",
 	};
 	const int64_t day_us = 86400LL * 1000000, tz_us = (int64_t)f->tz_offset_s * 1000000;
 
@@ -1171,6 +1182,7 @@ static void store_sqlite_row(sqlite3_stmt *st, struct query_row *row)
 	r->health_state = store_sqlite_col_text(st, SC_HEALTH_STATE);
 	r->behaviour_detector = store_sqlite_col_text(st, SC_BEHAVIOUR_DETECTOR);
 	r->behaviour_kind = store_sqlite_col_text(st, SC_BEHAVIOUR_KIND);
+	r->in_iface = store_sqlite_col_text(st, SC_IN_IFACE);
 }
 
 /* The row's line, from alert_json ("" if it is missing). */

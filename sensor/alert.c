@@ -139,6 +139,8 @@ int alert_format(struct jsonw *w, struct classify *c, const struct alert_event *
 	jsonw_kv_u64(w, "schema_version", ALERT_SCHEMA_VERSION);
 	jsonw_kv_str(w, "sensor", a->sensor_id);
 	jsonw_kv_str(w, "alert_id", id);
+	if (a->in_iface)
+		jsonw_kv_str(w, "in_iface", a->in_iface);
 	record_tuple(w, f);
 	classify_app_proto(c, &f->dpi, buf, sizeof(buf));
 	jsonw_kv_str(w, "app_proto", buf);

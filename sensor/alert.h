@@ -16,13 +16,14 @@
 #include "rules.h"
 #include "zones.h"
 
-#define ALERT_SCHEMA_VERSION 3
+#define ALERT_SCHEMA_VERSION 4
 
 /* When the rule was evaluated. */
 enum alert_trigger { ALERT_AT_CLASSIFIED, ALERT_AT_INTERIM, ALERT_AT_END };
 
 struct alert_event {
 	const char *sensor_id;
+	const char *in_iface;            /* capture interface, NULL: none (replay) */
 	const struct flow *f;
 	const struct rules_flow *rf;
 	const struct zones *zones;

@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
+#include <linux/if_packet.h>
 #include <pcap/pcap.h>
 
 struct capture {
 	pcap_t *p;
 	int live;
+	int fanout_group;  /* -1: not in a PACKET_FANOUT group */
 	int fd;            /* live: selectable descriptor, polled with the timeout */
 	int timeout_ms;
 	char name[256];
@@ -43,6 +46,37 @@ static int capture_set_filter(struct capture *c, const char *filter, char *err, 
 	}
 	pcap_freecode(&prog);
 	return 0;
+}
+
+/* Join PACKET_FANOUT group `group` in hash mode, or (group < 0) make a new
+ * group whose id the kernel picks, unique on this host (no other sensor's
+ * group is joined by chance).  The kernel's flow hash is symmetric, so both
+ * directions of a flow reach the same socket.  Packets that arrived before
+ * the join (microseconds after activation) are in this socket's ring too. */
+static int capture_join_fanout(struct capture *c, int group, char *err, size_t errlen)
+{
+	int fd = pcap_fileno(c->p);
+	int v = group < 0 ? (PACKET_FANOUT_HASH | PACKET_FANOUT_FLAG_UNIQUEID) << 16 :
+		(group & 0xffff) | PACKET_FANOUT_HASH << 16;
+	socklen_t len = sizeof(v);
+
+	if (setsockopt(fd, SOL_PACKET, PACKET_FANOUT, &v, sizeof(v)) < 0) {
+		snprintf(err, errlen, "%s: cannot join a PACKET_FANOUT group (capture.fanout): %s",
+			 c->name, strerror(errno));
+		return -1;
+	}
+	if (getsockopt(fd, SOL_PACKET, PACKET_FANOUT, &v, &len) < 0) {
+		snprintf(err, errlen, "%s: cannot read the PACKET_FANOUT group: %s", c->name,
+			 strerror(errno));
+		return -1;
+	}
+	c->fanout_group = v & 0xffff;
+	return 0;
+}
+
+int capture_fanout_group(const struct capture *c)
+{
+	return c->fanout_group;
 }
 
 struct capture *capture_open_file(const char *path, const char *filter, char *err, size_t errlen)
@@ -84,6 +118,7 @@ struct capture *capture_open_live(const char *iface, const struct capture_live_o
 		return NULL;
 	}
 	c->live = 1;
+	c->fanout_group = -1;
 	snprintf(c->name, sizeof(c->name), "%s", iface);
 	c->p = pcap_create(iface, ebuf);
 	if (!c->p) {
@@ -104,7 +139,8 @@ struct capture *capture_open_live(const char *iface, const struct capture_live_o
 		capture_close(c);
 		return NULL;
 	}
-	if (capture_set_filter(c, filter, err, errlen) < 0) {
+	if (capture_set_filter(c, filter, err, errlen) < 0 ||
+	    (o->fanout && capture_join_fanout(c, o->fanout_group, err, errlen) < 0)) {
 		capture_close(c);
 		return NULL;
 	}

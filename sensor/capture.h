@@ -16,6 +16,12 @@ struct capture_live_opts {
 	int buffer_bytes;       /* kernel ring size */
 	int promisc;            /* 1: promiscuous mode */
 	int timeout_ms;         /* read timeout: how often an idle loop wakes */
+	/* Linux PACKET_FANOUT in hash mode (both directions of a flow reach
+	 * the same socket): 1 to join a group, fanout_group's, or a new one
+	 * with an id the kernel picks when fanout_group < 0 (then read it with
+	 * capture_fanout_group). */
+	int fanout;
+	int fanout_group;
 };
 
 struct capture_stats {
@@ -40,6 +46,9 @@ struct capture *capture_open_file(const char *path, const char *filter, char *er
 struct capture *capture_open_live(const char *iface, const struct capture_live_opts *opts,
 				  const char *filter, char *err, size_t errlen);
 void capture_close(struct capture *c);
+
+/* The PACKET_FANOUT group a live capture is in, or -1. */
+int capture_fanout_group(const struct capture *c);
 
 /* pcap DLT of the source. */
 int capture_datalink(const struct capture *c);

@@ -13,7 +13,7 @@
 
 static const struct conf_key config_keys[] = {
 	CK("sensor.id", STRING, sensor_id, 0, 0),
-	CK("capture.interface", STRING, interface, 0, 0),
+	CK("capture.fanout", U64, fanout, 1, 8),
 	CK("capture.snaplen", U64, snaplen, 64, 262144),
 	CK("capture.buffer_size", SIZE, buffer_size, 1u << 20, 1u << 31),
 	CK("capture.promiscuous", BOOL, promisc, 0, 0),
@@ -157,9 +157,87 @@ oom:
 }
 
 /* zone.<key>.name, zone.<key>.networks, lists.<name>, the CPU lists */
+static void config_clear_interfaces(struct config *cfg)
+{
+	for (unsigned i = 0; i < cfg->ninterfaces; i++)
+		free(cfg->interfaces[i]);
+	cfg->ninterfaces = 0;
+}
+
+/* One interface name of len bytes at name, added to the list. */
+static int config_push_interface(struct config *cfg, const char *name, size_t len, char *err,
+				 size_t errlen)
+{
+	if (len == 0 || len > 15) {
+		snprintf(err, errlen, "interface name '%.*s' is %s (1 to 15 bytes)", (int)len, name,
+			 len ? "too long" : "empty");
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch <= ' ' || ch == '/' || ch == ',' || ch == 0x7f) {
+			snprintf(err, errlen, "interface name '%.*s': character %zu is not allowed",
+				 (int)len, name, i + 1);
+			return -1;
+		}
+	}
+	for (unsigned i = 0; i < cfg->ninterfaces; i++)
+		if (strlen(cfg->interfaces[i]) == len && !memcmp(cfg->interfaces[i], name, len)) {
+			snprintf(err, errlen, "interface '%.*s' is given twice", (int)len, name);
+			return -1;
+		}
+	if (cfg->ninterfaces >= CONFIG_MAX_IFACES) {
+		snprintf(err, errlen, "too many interfaces (at most %d)", CONFIG_MAX_IFACES);
+		return -1;
+	}
+	if (!(cfg->interfaces[cfg->ninterfaces] = strndup(name, len))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	cfg->ninterfaces++;
+	return 0;
+}
+
+/* capture.interface: names separated by commas or blanks; replaces the list. */
+static int config_set_interfaces(struct config *cfg, const char *value, char *err, size_t errlen)
+{
+	const char *p = value;
+
+	config_clear_interfaces(cfg);
+	for (;;) {
+		size_t len;
+
+		p += strspn(p, ", \t");
+		if (!*p)
+			return 0;
+		len = strcspn(p, ", \t");
+		if (config_push_interface(cfg, p, len, err, errlen) < 0)
+			return -1;
+		p += len;
+	}
+}
+
+int config_add_interface(struct config *cfg, const char *name, char *err, size_t errlen)
+{
+	if (!cfg->interfaces_cli) {
+		config_clear_interfaces(cfg);
+		cfg->interfaces_cli = 1;
+	}
+	return config_push_interface(cfg, name, strlen(name), err, errlen);
+}
+
 static int config_set_pair(struct config *cfg, const char *key, const char *value,
 			   char *err, size_t errlen)
 {
+	if (!strcmp(key, "capture.interface")) {
+		char why[200];
+
+		if (config_set_interfaces(cfg, value, why, sizeof(why)) == 0)
+			return 0;
+		snprintf(err, errlen, "%s: %s", key, why);
+		return -1;
+	}
 	if (!strncmp(key, "zone.", 5)) {
 		const char *name = key + 5, *dot = strrchr(name, '.');
 
@@ -194,6 +272,7 @@ void config_init(struct config *cfg)
 		snprintf(host, sizeof(host), "sensor");
 	host[sizeof(host) - 1] = '\0';
 	cfg->sensor_id = strdup(host);
+	cfg->fanout = 1;
 	cfg->snaplen = 65535;
 	cfg->buffer_size = 64u << 20;
 	cfg->promisc = 1;
@@ -235,6 +314,7 @@ void config_fini(struct config *cfg)
 	for (unsigned i = 0; i < cfg->nfiles; i++)
 		free(cfg->files[i]);
 	cfg->nfiles = 0;
+	config_clear_interfaces(cfg);
 	config_pairs_free(cfg->zones);
 	config_pairs_free(cfg->lists);
 	cfg->zones = cfg->lists = NULL;
@@ -277,12 +357,18 @@ void config_ndpi_files(const struct config *cfg, struct classify_files *out)
 
 int config_check(const struct config *cfg, char *err, size_t errlen)
 {
-	if (cfg->nfiles && cfg->interface) {
+	if (cfg->nfiles && cfg->ninterfaces) {
 		snprintf(err, errlen, "use either -r (replay files) or -i (live capture), not both");
 		return -1;
 	}
-	if (!cfg->nfiles && !cfg->interface) {
+	if (!cfg->nfiles && !cfg->ninterfaces) {
 		snprintf(err, errlen, "nothing to read: give -r FILE or -i INTERFACE");
+		return -1;
+	}
+	if (cfg->ninterfaces * cfg->fanout > CONFIG_MAX_CAPTURE) {
+		snprintf(err, errlen, "%u interfaces x capture.fanout %llu = %llu capture threads "
+			 "(at most %d)", cfg->ninterfaces, (unsigned long long)cfg->fanout,
+			 (unsigned long long)(cfg->ninterfaces * cfg->fanout), CONFIG_MAX_CAPTURE);
 		return -1;
 	}
 	if (cfg->max_flows < cfg->workers) {

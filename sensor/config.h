@@ -19,6 +19,8 @@
 
 #define CONFIG_MAX_FILES   4096
 #define CONFIG_MAX_WORKERS 64
+#define CONFIG_MAX_IFACES  8     /* interfaces captured at once */
+#define CONFIG_MAX_CAPTURE 16    /* capture threads: interfaces x capture.fanout */
 
 struct config {
 	char *sensor_id;
@@ -26,7 +28,10 @@ struct config {
 	/* input */
 	char *files[CONFIG_MAX_FILES];   /* -r, in order */
 	unsigned nfiles;
-	char *interface;                 /* -i */
+	char *interfaces[CONFIG_MAX_IFACES];   /* -i (repeatable), capture.interface */
+	unsigned ninterfaces;
+	int interfaces_cli;              /* the command line has replaced the file's list */
+	uint64_t fanout;                 /* capture threads per interface (PACKET_FANOUT) */
 	uint64_t snaplen, buffer_size;
 	int promisc;
 	char *filter;                    /* BPF, -f */
@@ -97,6 +102,10 @@ int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
 
 /* Set one key (config file syntax), e.g. from the command line. */
 int config_set(struct config *cfg, const char *key, const char *value, char *err, size_t errlen);
+
+/* -i NAME: the first one replaces the config file's capture.interface, the
+ * others add to it.  0, or -1 with a reason in err. */
+int config_add_interface(struct config *cfg, const char *name, char *err, size_t errlen);
 
 /* The nDPI files of cfg (pointers into cfg). */
 void config_ndpi_files(const struct config *cfg, struct classify_files *out);

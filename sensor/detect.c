@@ -30,6 +30,7 @@ static const struct det_ops *const detect_all[] = {
 struct detect {
 	struct detect_config cfg;
 	char *sensor_id;
+	const char *iface;               /* the packet's in detect_packet, else NULL */
 	struct alertq *alerts;
 	unsigned producer;
 	uint32_t epoch;
@@ -372,6 +373,8 @@ static void detect_format(struct detect *d, const struct det_alert *a, const cha
 	jsonw_kv_u64(w, "schema_version", ALERT_SCHEMA_VERSION);
 	jsonw_kv_str(w, "sensor", d->sensor_id);
 	jsonw_kv_str(w, "alert_id", id);
+	if (d->iface)
+		jsonw_kv_str(w, "in_iface", d->iface);
 	if (a->proto)
 		jsonw_kv_str(w, "proto", record_proto_name(a->proto, buf, sizeof(buf)));
 	if (a->src) {
@@ -491,6 +494,7 @@ void detect_packet(struct detect *d, const struct detect_pkt *in, const struct z
 	struct det_pkt p;
 
 	d->zones = zones;
+	d->iface = in->iface;
 	d->packets++;
 	memset(&p, 0, sizeof(p));
 	p.ts_us = in->ts_us;
@@ -525,8 +529,12 @@ void detect_packet(struct detect *d, const struct detect_pkt *in, const struct z
 		p.src_in = detect_is_private(p.ipv, p.src);
 		p.dst_in = detect_is_private(p.ipv, p.dst);
 	}
+	/* packet time never goes back here: with several capture threads
+	 * their packets come in slightly out of order */
 	if (p.ts_us > d->now_us)
 		d->now_us = p.ts_us;
+	else
+		p.ts_us = d->now_us;
 	for (unsigned i = 0; i < DETECT_NDET; i++)
 		if (d->state[i] && detect_all[i]->prefetch)
 			detect_all[i]->prefetch(d->state[i], &p);
@@ -538,6 +546,7 @@ void detect_packet(struct detect *d, const struct detect_pkt *in, const struct z
 void detect_tick(struct detect *d, uint64_t now_us, const struct zones *zones)
 {
 	d->zones = zones;
+	d->iface = NULL;
 	if (now_us > d->now_us)
 		d->now_us = now_us;
 	for (unsigned i = 0; i < DETECT_NDET; i++)
@@ -561,6 +570,7 @@ static void detect_end(struct detect *d)
 void detect_flush(struct detect *d, const struct zones *zones)
 {
 	d->zones = zones;
+	d->iface = NULL;
 	detect_end(d);
 	for (unsigned i = 0; i < DETECT_NDET; i++)
 		if (d->state[i])
@@ -575,6 +585,7 @@ void detect_flush(struct detect *d, const struct zones *zones)
 void detect_close(struct detect *d, const struct zones *zones, bool decide)
 {
 	d->zones = zones;
+	d->iface = NULL;
 	if (decide)
 		detect_end(d);
 	if (d->alerts)

@@ -93,6 +93,8 @@ struct detect_pkt {
 	const struct decoded *d;
 	const uint8_t *frame;            /* d's offsets are into this */
 	bool fragment;                   /* a later IP fragment: no ports, no payload */
+	const char *iface;               /* capture interface (in_iface of an alert
+					  * it raises); NULL: none (replay) */
 };
 
 struct detect_stats {

@@ -63,7 +63,8 @@ static uint64_t flow_addr_hash(const uint8_t *addr)
 /* The sum of the two endpoint hashes does not depend on their order. */
 static uint64_t flow_vlan_word(const struct flow_key *key)
 {
-	return ((uint64_t)key->vlan[0] << 32) | ((uint64_t)key->vlan[1] << 16) | key->vlan_count;
+	return ((uint64_t)key->iface << 48) | ((uint64_t)key->vlan[0] << 32) |
+	       ((uint64_t)key->vlan[1] << 16) | key->vlan_count;
 }
 
 uint64_t flow_key_shard_hash(const struct flow_key *key)
@@ -84,7 +85,7 @@ static int flow_same_meta(const struct flow_key *a, const struct flow_key *b)
 {
 	return a->proto == b->proto && a->ip_version == b->ip_version &&
 	       a->vlan_count == b->vlan_count && a->vlan[0] == b->vlan[0] &&
-	       a->vlan[1] == b->vlan[1];
+	       a->vlan[1] == b->vlan[1] && a->iface == b->iface;
 }
 
 int flow_key_match(const struct flow_key *s, const struct flow_key *p)

@@ -20,7 +20,8 @@ struct flow_key {
 	uint8_t  vlan_count;
 	uint8_t  proto;        /* IP protocol number */
 	uint8_t  ip_version;   /* 4 or 6 */
-	uint8_t  pad;          /* always 0: keys compare with memcmp-free code, hash all bytes */
+	uint8_t  iface;        /* capture interface (index, 0 for files): the same
+				* flow seen on two interfaces is two flows */
 };
 
 /* Key of a decoded packet, oriented as the packet travels (src = [0]). */

@@ -71,8 +71,8 @@ const char *health_cond_name(enum health_cond c)
 void health_alert_id(char out[33], const struct health_event *e)
 {
 	/* the start time stands where a rule alert has its flow id */
-	alert_id(out, e->sensor_id, e->since_us ^ (e->cleared ? UINT64_C(1) << 63 : 0),
-		 health_sid(e->cond));
+	alert_id(out, e->sensor_id, e->since_us ^ (e->cleared ? UINT64_C(1) << 63 : 0) ^
+		 (uint64_t)e->part << 55, health_sid(e->cond));
 }
 
 int health_format(struct jsonw *w, const struct health_event *e, const char *id)
@@ -142,6 +142,12 @@ struct health_state {
 	uint64_t count;      /* drops while raised */
 };
 
+/* capture_stopped of the whole capture (0) or of one interface (i + 1) */
+struct health_watch {
+	struct health_state st;
+	uint64_t last_packets, moved_mono_s, moved_now_us;   /* when the count last moved */
+};
+
 struct health {
 	struct health_config cfg;
 	char *sensor_id;
@@ -153,8 +159,7 @@ struct health {
 	/* drop-rate window */
 	uint64_t win_mono_s, win_now_us, win_packets;
 	uint64_t win_kernel, win_if, win_queue;
-	/* last time the packet count moved */
-	uint64_t last_packets, moved_mono_s, moved_now_us;
+	struct health_watch idle[1 + HEALTH_MAX_IFACES];
 };
 
 struct health *health_new(const struct health_config *cfg, const char *sensor_id,
@@ -187,14 +192,14 @@ void health_free(struct health *h)
 }
 
 /* Hand over one alert; true when it was taken. */
-static bool health_send(struct health *h, enum health_cond c, bool cleared, uint64_t now_us,
-			uint64_t since_us, double value, double threshold, uint64_t count,
-			const char *detail)
+static bool health_send_part(struct health *h, enum health_cond c, uint8_t part, bool cleared,
+			     uint64_t now_us, uint64_t since_us, double value, double threshold,
+			     uint64_t count, const char *detail)
 {
 	struct health_event e = {
 		.sensor_id = h->sensor_id, .cond = c, .cleared = cleared, .ts_us = now_us,
 		.since_us = since_us, .value = value, .threshold = threshold, .count = count,
-		.detail = detail,
+		.detail = detail, .part = part,
 	};
 
 	if (health_emit_event(&e, h->emit, h->ctx) < 0)
@@ -206,6 +211,14 @@ static bool health_send(struct health *h, enum health_cond c, bool cleared, uint
 		log_warn(h->log, "health: %s (sid %u)%s%s", health_conds[c].name, health_sid(c),
 			 detail ? ": " : "", detail ? detail : "");
 	return true;
+}
+
+static bool health_send(struct health *h, enum health_cond c, bool cleared, uint64_t now_us,
+			uint64_t since_us, double value, double threshold, uint64_t count,
+			const char *detail)
+{
+	return health_send_part(h, c, 0, cleared, now_us, since_us, value, threshold, count,
+				detail);
 }
 
 static void health_drop_window_start(struct health *h, const struct health_sample *s)
@@ -260,31 +273,45 @@ static void health_check_drops(struct health *h, const struct health_sample *s)
 	health_drop_window_start(h, s);
 }
 
-static void health_check_idle(struct health *h, const struct health_sample *s)
+static uint64_t health_watch_packets(const struct health_sample *s, unsigned part)
 {
-	struct health_state *st = &h->st[HEALTH_CAPTURE_STOPPED];
-	uint64_t idle;
+	return part ? s->iface_packets[part - 1] : s->packets;
+}
 
-	if (s->packets != h->last_packets) {
-		if (st->raised &&
-		    !health_send(h, HEALTH_CAPTURE_STOPPED, true, s->now_us, st->since_us,
-				 (double)(s->now_us - st->since_us) / 1e6, h->cfg.capture_idle_s,
-				 0, "packets are arriving again"))
+/* capture_stopped for watch part: the whole capture, or one interface. */
+static void health_check_idle(struct health *h, const struct health_sample *s, unsigned part)
+{
+	struct health_watch *w = &h->idle[part];
+	const char *name = part ? s->iface[part - 1] : NULL;
+	uint64_t packets = health_watch_packets(s, part), idle;
+	char detail[160];
+
+	if (packets != w->last_packets) {
+		if (name)
+			snprintf(detail, sizeof(detail), "packets are arriving again on %s", name);
+		if (w->st.raised &&
+		    !health_send_part(h, HEALTH_CAPTURE_STOPPED, (uint8_t)part, true, s->now_us,
+				      w->st.since_us, (double)(s->now_us - w->st.since_us) / 1e6,
+				      h->cfg.capture_idle_s, 0,
+				      name ? detail : "packets are arriving again"))
 			return;   /* the clear is tried again at the next check */
-		st->raised = false;
-		h->last_packets = s->packets;
-		h->moved_mono_s = s->mono_s;
-		h->moved_now_us = s->now_us;
+		w->st.raised = false;
+		w->last_packets = packets;
+		w->moved_mono_s = s->mono_s;
+		w->moved_now_us = s->now_us;
 		return;
 	}
-	idle = s->mono_s - h->moved_mono_s;
-	if (!st->raised && idle >= h->cfg.capture_idle_s) {
-		char detail[160];
-		snprintf(detail, sizeof(detail), "no packet for %llu s", (unsigned long long)idle);
-		if (health_send(h, HEALTH_CAPTURE_STOPPED, false, s->now_us, h->moved_now_us,
-				(double)idle, h->cfg.capture_idle_s, 0, detail)) {
-			st->raised = true;
-			st->since_us = h->moved_now_us;
+	idle = s->mono_s - w->moved_mono_s;
+	if (!w->st.raised && idle >= h->cfg.capture_idle_s) {
+		if (name)
+			snprintf(detail, sizeof(detail), "no packet on %s for %llu s", name,
+				 (unsigned long long)idle);
+		else
+			snprintf(detail, sizeof(detail), "no packet for %llu s", (unsigned long long)idle);
+		if (health_send_part(h, HEALTH_CAPTURE_STOPPED, (uint8_t)part, false, s->now_us,
+				     w->moved_now_us, (double)idle, h->cfg.capture_idle_s, 0, detail)) {
+			w->st.raised = true;
+			w->st.since_us = w->moved_now_us;
 		}
 	}
 }
@@ -343,14 +370,19 @@ void health_check(struct health *h, const struct health_sample *s)
 	if (!h->started) {
 		h->started = true;
 		health_drop_window_start(h, s);
-		h->moved_mono_s = s->mono_s;
-		h->moved_now_us = s->now_us;
-		h->last_packets = s->packets;
+		for (unsigned i = 0; i <= HEALTH_MAX_IFACES; i++) {
+			h->idle[i].moved_mono_s = s->mono_s;
+			h->idle[i].moved_now_us = s->now_us;
+			h->idle[i].last_packets = i <= s->nifaces ? health_watch_packets(s, i) : 0;
+		}
 	}
 	if (s->live && h->cfg.drop_rate > 0)
 		health_check_drops(h, s);
-	if (s->live && h->cfg.capture_idle_s)
-		health_check_idle(h, s);
+	if (s->live && h->cfg.capture_idle_s && s->nifaces > 1)
+		for (unsigned i = 1; i <= s->nifaces && i <= HEALTH_MAX_IFACES; i++)
+			health_check_idle(h, s, i);
+	else if (s->live && h->cfg.capture_idle_s)
+		health_check_idle(h, s, 0);
 	if (s->redis && h->cfg.spool_percent > 0 && s->spool_max_bytes)
 		health_check_spool(h, s);
 	if (s->redis && h->cfg.redis_down_s)
@@ -359,7 +391,7 @@ void health_check(struct health *h, const struct health_sample *s)
 
 void health_capture_failed(struct health *h, const struct health_sample *s, const char *reason)
 {
-	struct health_state *st = &h->st[HEALTH_CAPTURE_STOPPED];
+	struct health_state *st = &h->idle[0].st;
 	char detail[512];
 
 	/* said even when an idle capture was reported: this is the cause */

@@ -24,6 +24,7 @@
 
 #define HEALTH_SID_MIN 9000u   /* sids 9000-9099 are reserved for these */
 #define HEALTH_SID_MAX 9099u
+#define HEALTH_MAX_IFACES 8    /* interfaces watched one by one */
 
 enum health_cond {
 	HEALTH_CAPTURE_DROPS,      /* sid 9001 */
@@ -44,6 +45,8 @@ struct health_event {
 	double value, threshold;   /* the measure and its limit, in unit (none: both 0) */
 	uint64_t count;            /* packets dropped / alerts lost / ...; see doc */
 	const char *detail;        /* English, one line; NULL: none */
+	uint8_t part;              /* 0: the whole sensor; i + 1: its i-th interface
+				    * (part of the alert id) */
 };
 
 uint32_t health_sid(enum health_cond c);
@@ -72,6 +75,11 @@ struct health_sample {
 	bool live;                 /* capture conditions apply to live capture only */
 	uint64_t packets;          /* read from the capture */
 	uint64_t kernel_drops, if_drops, queue_drops;   /* lost before the workers */
+	/* several interfaces: each is watched for capture_stopped on its own
+	 * (a dead span port is noticed while the others carry traffic) */
+	unsigned nifaces;
+	const char *iface[HEALTH_MAX_IFACES];
+	uint64_t iface_packets[HEALTH_MAX_IFACES];
 	bool redis;                /* a Redis output is configured */
 	uint64_t redis_down_since_s;   /* unix time; 0 = reachable */
 	uint64_t spool_bytes, spool_max_bytes;

@@ -1,13 +1,20 @@
 /*
  * zw-sensor — options, wiring and signals.
  *
- * The main thread reads packets (files in order, or one live interface),
- * decodes them and hands each to the worker that owns its flow; workers
- * classify and write flow records.  See doc/architecture.md.
+ * Capture units read packets, decode them, run the behavioural detectors
+ * and hand each packet to the worker that owns its flow; workers classify
+ * and write flow records.  A replay has one unit, the main thread, reading
+ * the files in order.  Live, there is one unit per interface and fan-out
+ * socket (capture.fanout): the first in the main thread, the others in
+ * threads of their own, each filling its own input ring of every worker;
+ * the detectors are then shared under a lock.  See doc/architecture.md and
+ * doc/capture.md.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,11 +41,36 @@
 #define ZW_DISPATCH_BATCH 512
 #define ZW_TICK_US        1000000u
 #define ZW_OUTPUT_STOP_MS 5000u     /* at exit, time left to deliver to Redis */
+#define ZW_PUBLISH_US     100000u   /* a capture thread's counters, this often */
+
+_Static_assert(CONFIG_MAX_CAPTURE <= WORKER_MAX_INPUTS, "one worker input per capture unit");
+_Static_assert(CONFIG_MAX_IFACES <= STATS_MAX_IFACES, "every interface has its counters");
+_Static_assert(CONFIG_MAX_IFACES <= 256, "an interface index fits a flow key");
 
 /* The only mutable globals: set by signal handlers, read by the main loop. */
 static volatile sig_atomic_t zw_stop_signal;
 static volatile sig_atomic_t zw_stats_signal;
 static volatile sig_atomic_t zw_reload_signal;
+
+struct pipeline;
+
+/* One capture source: a file (replay) or one socket of an interface. */
+struct zw_unit {
+	struct pipeline *pl;
+	struct capture *cap;
+	unsigned in;               /* the workers' input this unit fills */
+	uint8_t iface;             /* index in cfg->interfaces (0 for files) */
+	int dlt;
+	uint64_t last_ts_us;       /* newest packet time so far */
+	struct stats_capture st;   /* the unit's thread only */
+	/* units after the first: their own thread, and a copy of st */
+	pthread_t thread;
+	bool started;
+	uint64_t next_publish_mono;
+	pthread_mutex_t snap_mu;
+	struct stats_capture snap; /* under snap_mu */
+	char err[512];             /* why the unit stopped, "" if it did not fail */
+};
 
 struct pipeline {
 	struct config *cfg;
@@ -57,16 +89,34 @@ struct pipeline {
 	struct geo_db *geo;
 	int argc;                  /* for reloads: the command line is applied again */
 	char **argv;
-	int dlt;
 	bool live;
-	struct capture *live_cap;
 	uint64_t started_mono_us;
 
-	uint64_t last_ts_us;       /* newest packet time so far */
+	struct zw_unit units[CONFIG_MAX_CAPTURE];
+	unsigned nunits;           /* replay: 1 */
+	atomic_bool units_stop;    /* the main thread tells the other units to end */
+	atomic_bool unit_failed;   /* a unit's capture failed: the sensor stops */
+	/* more than one unit: the detectors (and pl->policy, whose zones they
+	 * use) are shared under detect_mu */
+	bool detect_shared;
+	pthread_mutex_t detect_mu;
+
 	uint64_t next_tick_ts_us;  /* replay: packet time of the next tick to all workers */
 	bool file_start;           /* the next packet is the first of a file */
-	struct stats_capture st;   /* the capture thread's counters */
+	struct stats_capture st;   /* input_errors, time_jumps, reloads */
 };
+
+static void zw_detect_lock(struct pipeline *pl)
+{
+	if (pl->detect_shared)
+		pthread_mutex_lock(&pl->detect_mu);
+}
+
+static void zw_detect_unlock(struct pipeline *pl)
+{
+	if (pl->detect_shared)
+		pthread_mutex_unlock(&pl->detect_mu);
+}
 
 static uint64_t zw_clock_us(clockid_t id)
 {
@@ -113,39 +163,40 @@ static void zw_reload(struct pipeline *pl);
 static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_t caplen,
 			 uint32_t wire_len)
 {
-	struct pipeline *pl = ctx;
+	struct zw_unit *u = ctx;
+	struct pipeline *pl = u->pl;
 	struct decoded d;
 	struct flow_key key;
 	unsigned shard;
 	int rc;
 
-	if (zw_reload_signal) {
+	if (u->in == 0 && zw_reload_signal) {
 		/* before this packet: the new rules see it, and every later one */
 		zw_reload_signal = 0;
 		zw_reload(pl);
 	}
-	pl->st.packets++;
-	pl->st.bytes += wire_len;
+	u->st.packets++;
+	u->st.bytes += wire_len;
 	if (pl->file_start) {
 		/* An older capture after a newer one: end every flow first, so
 		 * timeouts and flow times stay those of each file. */
 		pl->file_start = false;
-		if (ts_us < pl->last_ts_us) {
+		if (ts_us < u->last_ts_us) {
 			for (unsigned i = 0; i < pl->nworkers; i++)
-				worker_push_flush(pl->workers[i], pl->last_ts_us);
+				worker_push_flush(pl->workers[i], u->last_ts_us);
 			if (pl->detect)
 				detect_flush(pl->detect, policy_zones(pl->policy));
 			pl->st.time_jumps++;
-			pl->last_ts_us = 0;
+			u->last_ts_us = 0;
 			pl->next_tick_ts_us = 0;
 		}
 	}
 	/* Packet time never goes backwards within a capture (as ndpiReader):
 	 * then every timeout decision depends on packet times only, not on how
 	 * packets are spread over workers. */
-	if (ts_us < pl->last_ts_us)
-		ts_us = pl->last_ts_us;
-	pl->last_ts_us = ts_us;
+	if (ts_us < u->last_ts_us)
+		ts_us = u->last_ts_us;
+	u->last_ts_us = ts_us;
 	/* Replay: every second of packet time, every worker hears the time, so
 	 * one that gets no packets still expires its flows and lets the
 	 * alerts of the others out (alertq waits for the slowest clock).  In
@@ -159,40 +210,78 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 		}
 		pl->next_tick_ts_us = ts_us + ZW_TICK_US;
 	}
-	rc = decode_frame(pl->dlt, data, caplen, &d);
-	pl->st.decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
+	rc = decode_frame(u->dlt, data, caplen, &d);
+	u->st.decode[rc >= 0 && rc < DECODE_NREASONS ? rc : DECODE_BAD_IP_HEADER]++;
 	if (rc != DECODE_OK && rc != DECODE_FRAGMENT)
 		return;
 	if (pl->detect) {
 		struct detect_pkt dp = { .ts_us = ts_us, .d = &d, .frame = data,
-					 .fragment = rc == DECODE_FRAGMENT };
+					 .fragment = rc == DECODE_FRAGMENT,
+					 .iface = pl->live ? pl->cfg->interfaces[u->iface] : NULL };
+		zw_detect_lock(pl);
 		detect_packet(pl->detect, &dp, policy_zones(pl->policy));
+		zw_detect_unlock(pl);
 	}
 	flow_key_from_decoded(&key, &d);
-	/* the shard hash has no ports: a later fragment finds its flow's worker */
+	key.iface = u->iface;
+	/* the shard hash has no ports: a later fragment finds its flow's worker
+	 * (whichever fan-out socket it came through) */
 	shard = (unsigned)(flow_key_shard_hash(&key) % pl->nworkers);
 	if (rc == DECODE_FRAGMENT)
-		rc = worker_push_fragment(pl->workers[shard], &d, &key, wire_len, ts_us, !pl->live);
+		rc = worker_push_fragment(pl->workers[shard], u->in, &d, &key, wire_len, ts_us,
+					  !pl->live);
 	else
-		rc = worker_push_packet(pl->workers[shard], &d, &key, flow_key_hash(&key),
+		rc = worker_push_packet(pl->workers[shard], u->in, &d, &key, flow_key_hash(&key),
 					data + d.ip_offset, d.ip_len, wire_len, ts_us, !pl->live);
 	if (rc < 0)
-		pl->st.queue_drops++;
+		u->st.queue_drops++;
 	else if (rc > 0)
-		pl->st.queue_waits++;
+		u->st.queue_waits++;
 }
 
 /* ---- statistics -------------------------------------------------------- */
 
-/* The workers' counters added up (finals: their last ones, once joined),
- * and the kernel's capture counters refreshed. */
+/* A unit's counters: the main thread's own unit as they are (the kernel's
+ * refreshed), another as its thread last published them. */
+static void zw_unit_counters(struct zw_unit *u, struct stats_capture *out)
+{
+	if (u->in == 0) {
+		if (u->pl->live && u->cap)
+			capture_get_stats(u->cap, &u->st.kernel);
+		*out = u->st;
+		return;
+	}
+	pthread_mutex_lock(&u->snap_mu);
+	*out = u->snap;
+	pthread_mutex_unlock(&u->snap_mu);
+}
+
+/* The capture counters of the whole sensor, and live, by interface. */
+static void zw_capture_sum(struct pipeline *pl, struct stats_capture *sum)
+{
+	struct stats_capture one;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->input_errors = pl->st.input_errors;
+	sum->time_jumps = pl->st.time_jumps;
+	sum->reloads = pl->st.reloads;
+	if (pl->live) {
+		sum->nifaces = pl->cfg->ninterfaces;
+		for (unsigned i = 0; i < sum->nifaces; i++)
+			sum->iface[i].name = pl->cfg->interfaces[i];
+	}
+	for (unsigned i = 0; i < pl->nunits; i++) {
+		zw_unit_counters(&pl->units[i], &one);
+		stats_add_capture(sum, &one, pl->units[i].iface);
+	}
+}
+
+/* The workers' counters added up (finals: their last ones, once joined). */
 static void zw_sum_workers(struct pipeline *pl, const struct worker_stats *finals,
 			   struct worker_stats *sum)
 {
 	struct worker_stats one;
 
-	if (pl->live_cap)
-		capture_get_stats(pl->live_cap, &pl->st.kernel);
 	memset(sum, 0, sizeof(*sum));
 	for (unsigned i = 0; i < pl->nworkers; i++) {
 		if (finals)
@@ -206,12 +295,17 @@ static void zw_sum_workers(struct pipeline *pl, const struct worker_stats *final
 static void zw_report_stats(struct pipeline *pl, const struct worker_stats *finals)
 {
 	struct worker_stats sum;
+	struct stats_capture cs;
 	struct output_stats os;
 	struct jsonw w;
 
 	zw_sum_workers(pl, finals, &sum);
-	if (!pl->cfg->quiet && (finals || !sink_enabled(&pl->stats)))
-		stats_log(&pl->log, &pl->st, &sum, pl->detect);
+	zw_capture_sum(pl, &cs);
+	if (!pl->cfg->quiet && (finals || !sink_enabled(&pl->stats))) {
+		zw_detect_lock(pl);
+		stats_log(&pl->log, &cs, &sum, pl->detect);
+		zw_detect_unlock(pl);
+	}
 	if (!sink_enabled(&pl->stats))
 		return;
 	if (pl->redis)
@@ -219,9 +313,11 @@ static void zw_report_stats(struct pipeline *pl, const struct worker_stats *fina
 	else if (pl->redis_stopped)
 		os = pl->redis_final;
 	jsonw_init(&w, 1u << 16);
-	stats_json(&w, &pl->st, &sum, pl->alerts, pl->redis || pl->redis_stopped ? &os : NULL,
+	zw_detect_lock(pl);
+	stats_json(&w, &cs, &sum, pl->alerts, pl->redis || pl->redis_stopped ? &os : NULL,
 		   pl->detect, pl->cfg->sensor_id, zw_clock_us(CLOCK_REALTIME),
 		   (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u, finals != NULL);
+	zw_detect_unlock(pl);
 	if (jsonw_ok(&w))
 		sink_write(&pl->stats, w.buf, w.len);
 	jsonw_fini(&w);
@@ -247,6 +343,7 @@ static void zw_hb_num(const char **f, char (*v)[24], size_t *n, const char *name
 static void zw_heartbeat(struct pipeline *pl, const struct worker_stats *finals)
 {
 	struct worker_stats sum;
+	struct stats_capture cs;
 	struct output_stats os;
 	struct alertq_stats as = { 0 };
 	struct policy_info pi;
@@ -255,6 +352,7 @@ static void zw_heartbeat(struct pipeline *pl, const struct worker_stats *finals)
 	size_t n = 0;
 
 	zw_sum_workers(pl, finals, &sum);
+	zw_capture_sum(pl, &cs);
 	output_stats_get(pl->redis, &os);
 	if (pl->alerts)
 		alertq_stats_get(pl->alerts, &as);
@@ -264,10 +362,10 @@ static void zw_heartbeat(struct pipeline *pl, const struct worker_stats *finals)
 	f[n++] = "ruleset";
 	f[n++] = pi.version;
 	zw_hb_num(f, v, &n, "uptime", (zw_clock_us(CLOCK_MONOTONIC) - pl->started_mono_us) / 1000000u);
-	zw_hb_num(f, v, &n, "packets", pl->st.packets);
-	zw_hb_num(f, v, &n, "kernel_drops", pl->st.kernel.kernel_drops);
-	zw_hb_num(f, v, &n, "if_drops", pl->st.kernel.if_drops);
-	zw_hb_num(f, v, &n, "queue_drops", pl->st.queue_drops);
+	zw_hb_num(f, v, &n, "packets", cs.packets);
+	zw_hb_num(f, v, &n, "kernel_drops", cs.kernel.kernel_drops);
+	zw_hb_num(f, v, &n, "if_drops", cs.kernel.if_drops);
+	zw_hb_num(f, v, &n, "queue_drops", cs.queue_drops);
 	zw_hb_num(f, v, &n, "flows_active", sum.flows.active);
 	zw_hb_num(f, v, &n, "flows", sum.flows.created);
 	zw_hb_num(f, v, &n, "alerts", as.emitted);
@@ -291,18 +389,24 @@ static int zw_emit_health(void *ctx, const char *line, size_t len, uint32_t sid,
 static void zw_health_sample(struct pipeline *pl, struct health_sample *s, struct output_stats *os_out)
 {
 	struct output_stats os;
+	struct stats_capture cs;
 
 	memset(s, 0, sizeof(*s));
 	s->now_us = zw_clock_us(CLOCK_REALTIME);
 	s->mono_s = zw_clock_us(CLOCK_MONOTONIC) / 1000000u;
 	s->live = pl->live;
-	if (pl->live_cap)
-		capture_get_stats(pl->live_cap, &pl->st.kernel);
+	zw_capture_sum(pl, &cs);
 	/* offered: what we read plus what the kernel could not give us */
-	s->packets = pl->st.packets + pl->st.kernel.kernel_drops + pl->st.kernel.if_drops;
-	s->kernel_drops = pl->st.kernel.kernel_drops;
-	s->if_drops = pl->st.kernel.if_drops;
-	s->queue_drops = pl->st.queue_drops;
+	s->packets = cs.packets + cs.kernel.kernel_drops + cs.kernel.if_drops;
+	s->kernel_drops = cs.kernel.kernel_drops;
+	s->if_drops = cs.kernel.if_drops;
+	s->queue_drops = cs.queue_drops;
+	_Static_assert(STATS_MAX_IFACES <= HEALTH_MAX_IFACES, "every interface is watched");
+	s->nifaces = cs.nifaces;
+	for (unsigned i = 0; i < cs.nifaces; i++) {
+		s->iface[i] = cs.iface[i].name;
+		s->iface_packets[i] = cs.iface[i].packets;
+	}
 	if (pl->redis) {
 		output_stats_get(pl->redis, &os);
 		s->redis = true;
@@ -345,8 +449,11 @@ static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 		uint64_t now = zw_clock_us(CLOCK_REALTIME);
 		for (unsigned i = 0; i < pl->nworkers; i++)
 			worker_push_tick(pl->workers[i], now);
-		if (pl->detect)
+		if (pl->detect) {
+			zw_detect_lock(pl);
 			detect_tick(pl->detect, now, policy_zones(pl->policy));
+			zw_detect_unlock(pl);
+		}
 		t->next_tick_mono = mono + ZW_TICK_US;
 	}
 	if (mono >= t->next_health_mono) {
@@ -365,33 +472,116 @@ static void zw_periodic(struct pipeline *pl, struct zw_timers *t)
 	}
 }
 
-/* Read one source to its end (or until a stop signal).  0, or -1 on error. */
-static int zw_run_source(struct pipeline *pl, struct capture *cap, struct zw_timers *t)
+/* A source's link type: 0, or -1 (logged) when it is not one we decode. */
+static int zw_unit_dlt(struct pipeline *pl, struct zw_unit *u)
+{
+	u->dlt = capture_datalink(u->cap);
+	if (decode_dlt_is_supported(u->dlt))
+		return 0;
+	log_error(&pl->log, "%s: link type %d is not supported", capture_name(u->cap), u->dlt);
+	return -1;
+}
+
+/* A capture stopped with an error: logged, and live, a health alert. */
+static void zw_capture_failed(struct pipeline *pl, const char *err)
+{
+	log_error(&pl->log, "%s (packets before this point were processed)", err);
+	if (pl->live && pl->health) {
+		struct health_sample s;
+		zw_health_sample(pl, &s, NULL);
+		health_capture_failed(pl->health, &s, err);
+	}
+}
+
+/* Read the main thread's source to its end (or until a stop signal, or
+ * another unit's failure).  0, or -1 on error. */
+static int zw_run_source(struct pipeline *pl, struct zw_unit *u, struct zw_timers *t)
 {
 	char err[512];
 	int n;
 
-	pl->dlt = capture_datalink(cap);
-	if (!decode_dlt_is_supported(pl->dlt)) {
-		log_error(&pl->log, "%s: link type %d is not supported", capture_name(cap), pl->dlt);
-		return -1;
-	}
-	while (!zw_stop_signal) {
-		n = capture_dispatch(cap, ZW_DISPATCH_BATCH, zw_on_packet, pl, err, sizeof(err));
+	while (!zw_stop_signal && !atomic_load(&pl->unit_failed)) {
+		n = capture_dispatch(u->cap, ZW_DISPATCH_BATCH, zw_on_packet, u, err, sizeof(err));
 		if (n == CAPTURE_EOF || n == CAPTURE_BROKEN)
 			break;
 		if (n == CAPTURE_ERROR) {
-			log_error(&pl->log, "%s (packets before this point were processed)", err);
-			if (pl->live && pl->health) {
-				struct health_sample s;
-				zw_health_sample(pl, &s, NULL);
-				health_capture_failed(pl->health, &s, err);
-			}
+			zw_capture_failed(pl, err);
 			return -1;
 		}
 		zw_periodic(pl, t);
 	}
+	return atomic_load(&pl->unit_failed) ? -1 : 0;
+}
+
+/* A unit's counters for the main thread, every ZW_PUBLISH_US (or now). */
+static void zw_unit_publish(struct zw_unit *u, bool now)
+{
+	uint64_t mono = zw_clock_us(CLOCK_MONOTONIC);
+
+	if (!now && mono < u->next_publish_mono)
+		return;
+	u->next_publish_mono = mono + ZW_PUBLISH_US;
+	capture_get_stats(u->cap, &u->st.kernel);
+	pthread_mutex_lock(&u->snap_mu);
+	u->snap = u->st;
+	pthread_mutex_unlock(&u->snap_mu);
+}
+
+/* The thread of a unit after the first: capture until told to stop. */
+static void *zw_unit_main(void *arg)
+{
+	struct zw_unit *u = arg;
+	struct pipeline *pl = u->pl;
+
+	while (!zw_stop_signal && !atomic_load(&pl->units_stop)) {
+		int n = capture_dispatch(u->cap, ZW_DISPATCH_BATCH, zw_on_packet, u, u->err,
+					 sizeof(u->err));
+
+		if (n == CAPTURE_ERROR) {
+			atomic_store(&pl->unit_failed, true);
+			break;
+		}
+		if (n == CAPTURE_EOF || n == CAPTURE_BROKEN)
+			break;
+		zw_unit_publish(u, false);
+	}
+	zw_unit_publish(u, true);
+	return NULL;
+}
+
+/* Start the threads of the units after the first. */
+static int zw_start_units(struct pipeline *pl)
+{
+	for (unsigned i = 1; i < pl->nunits; i++) {
+		struct zw_unit *u = &pl->units[i];
+		char name[16];
+		int rc = pthread_create(&u->thread, NULL, zw_unit_main, u);
+
+		if (rc) {
+			log_error(&pl->log, "capture thread %u: cannot start: %s", i, strerror(rc));
+			return -1;
+		}
+		u->started = true;
+		snprintf(name, sizeof(name), "zw-capture%u", i);
+		pthread_setname_np(u->thread, name);
+	}
 	return 0;
+}
+
+/* Stop and join the units' threads; a failed one's reason is reported. */
+static void zw_stop_units(struct pipeline *pl)
+{
+	atomic_store(&pl->units_stop, true);
+	for (unsigned i = 1; i < pl->nunits; i++) {
+		struct zw_unit *u = &pl->units[i];
+
+		if (!u->started)
+			continue;
+		pthread_join(u->thread, NULL);
+		u->started = false;
+		if (u->err[0])
+			zw_capture_failed(pl, u->err);
+	}
 }
 
 static int zw_run_files(struct pipeline *pl, struct zw_timers *t)
@@ -409,10 +599,12 @@ static int zw_run_files(struct pipeline *pl, struct zw_timers *t)
 			continue;
 		}
 		pl->file_start = true;
-		if (zw_run_source(pl, cap, t) < 0) {
+		pl->units[0].cap = cap;
+		if (zw_unit_dlt(pl, &pl->units[0]) < 0 || zw_run_source(pl, &pl->units[0], t) < 0) {
 			pl->st.input_errors++;
 			rc = -1;
 		}
+		pl->units[0].cap = NULL;
 		capture_close(cap);
 	}
 	return rc;
@@ -433,6 +625,8 @@ static int zw_start_workers(struct pipeline *pl)
 		wc.table.timeout_s[c] = (uint32_t)cfg->timeout_s[c];
 	wc.active_timeout_s = (uint32_t)cfg->active_timeout_s;
 	wc.sensor_id = cfg->sensor_id;
+	wc.inputs = pl->nunits;
+	wc.ifaces = pl->live ? (const char *const *)cfg->interfaces : NULL;
 	wc.flows = &pl->flows;
 	wc.live = pl->live;
 	wc.alerts = pl->alerts;
@@ -451,8 +645,9 @@ static int zw_start_workers(struct pipeline *pl)
 	return 0;
 }
 
-/* workers.cpus, then capture.cpus (this thread: the workers were started
- * with the process's whole affinity, and are pinned first). */
+/* workers.cpus, then capture.cpus: capture thread i (0: this thread) to
+ * its i-th CPU, round robin.  The threads were started with the process's
+ * whole affinity. */
 static int zw_pin_threads(struct pipeline *pl)
 {
 	const struct cpu_list *wc = &pl->cfg->worker_cpus, *cc = &pl->cfg->capture_cpus;
@@ -463,13 +658,15 @@ static int zw_pin_threads(struct pipeline *pl)
 			log_error(&pl->log, "workers.cpus: worker %u: %s", i, err);
 			return -1;
 		}
-	if (cc->n && affinity_pin(pthread_self(), cc->cpu[0], err, sizeof(err)) < 0) {
-		log_error(&pl->log, "capture.cpus: %s", err);
-		return -1;
-	}
+	for (unsigned i = 0; cc->n && i < pl->nunits; i++)
+		if (affinity_pin(i ? pl->units[i].thread : pthread_self(), cc->cpu[i % cc->n], err,
+				 sizeof(err)) < 0) {
+			log_error(&pl->log, "capture.cpus: capture thread %u: %s", i, err);
+			return -1;
+		}
 	if (wc->n || cc->n)
-		log_info(&pl->log, "pinned: %u worker(s) to workers.cpus, capture thread to %s",
-			 wc->n ? pl->nworkers : 0, cc->n ? "capture.cpus" : "no CPU");
+		log_info(&pl->log, "pinned: %u worker(s) to workers.cpus, %u capture thread(s) to "
+			 "capture.cpus", wc->n ? pl->nworkers : 0, cc->n ? pl->nunits : 0);
 	return 0;
 }
 
@@ -486,7 +683,9 @@ static void zw_stop_workers(struct pipeline *pl)
 		 * are dropped (their answers may be on the way) */
 		detect_close(pl->detect, policy_zones(pl->policy), !pl->live);
 	for (unsigned i = 0; i < pl->nworkers; i++)
-		worker_push_end(pl->workers[i], pl->live ? zw_clock_us(CLOCK_REALTIME) : pl->last_ts_us);
+		for (unsigned in = 0; in < pl->nunits; in++)
+			worker_push_end(pl->workers[i], in, pl->live ? zw_clock_us(CLOCK_REALTIME) :
+					pl->units[0].last_ts_us);
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_join(pl->workers[i], &pl->finals[i]);
 	if (pl->redis) {
@@ -578,7 +777,7 @@ static int zw_apply_opt(struct config *cfg, int opt, const char *arg, char *err,
 		}
 		cfg->files[cfg->nfiles] = strdup(arg);
 		return cfg->files[cfg->nfiles++] ? 0 : -1;
-	case 'i': return config_set(cfg, "capture.interface", arg, err, errlen);
+	case 'i': return config_add_interface(cfg, arg, err, errlen);
 	case 'f': return config_set(cfg, "capture.filter", arg, err, errlen);
 	case 's': return config_set(cfg, "capture.snaplen", arg, err, errlen);
 	case 'B': return config_set(cfg, "capture.buffer_size", arg, err, errlen);
@@ -769,8 +968,10 @@ static void zw_reload(struct pipeline *pl)
 	}
 	for (unsigned i = 0; i < pl->nworkers; i++)
 		worker_push_policy(pl->workers[i], policy_ref(np));
+	zw_detect_lock(pl);   /* other capture threads give its zones to the detectors */
 	policy_unref(pl->policy);
 	pl->policy = np;
+	zw_detect_unlock(pl);
 	pl->st.reloads++;
 	zw_log_policy(pl, "reloaded");
 }
@@ -909,20 +1110,37 @@ static int zw_open_detect(struct pipeline *pl)
 	return 0;
 }
 
+/* One unit per interface and fan-out socket (interface-major: unit
+ * i * fanout + k is socket k of interface i). */
 static int zw_open_live(struct pipeline *pl)
 {
-	struct capture_live_opts o = {
-		.snaplen = (int)pl->cfg->snaplen,
-		.buffer_bytes = (int)pl->cfg->buffer_size,
-		.promisc = pl->cfg->promisc,
-		.timeout_ms = 100,
-	};
+	const struct config *c = pl->cfg;
 	char err[512];
 
-	pl->live_cap = capture_open_live(pl->cfg->interface, &o, pl->cfg->filter, err, sizeof(err));
-	if (!pl->live_cap) {
-		log_error(&pl->log, "%s", err);
-		return -1;
+	for (unsigned i = 0; i < c->ninterfaces; i++) {
+		struct capture_live_opts o = {
+			.snaplen = (int)c->snaplen,
+			.buffer_bytes = (int)c->buffer_size,
+			.promisc = c->promisc,
+			.timeout_ms = 100,
+			.fanout = c->fanout > 1,
+			.fanout_group = -1,
+		};
+
+		for (unsigned k = 0; k < c->fanout; k++) {
+			struct zw_unit *u = &pl->units[pl->nunits];
+
+			u->cap = capture_open_live(c->interfaces[i], &o, c->filter, err, sizeof(err));
+			if (!u->cap) {
+				log_error(&pl->log, "%s", err);
+				return -1;
+			}
+			pl->nunits++;
+			u->iface = (uint8_t)i;
+			if (zw_unit_dlt(pl, u) < 0)
+				return -1;
+			o.fanout_group = capture_fanout_group(u->cap);   /* the others join it */
+		}
 	}
 	return 0;
 }
@@ -950,8 +1168,15 @@ int main(int argc, char **argv)
 		       verbosity == 1 ? LOG_LEVEL_INFO :
 		       cfg.quiet ? LOG_LEVEL_WARN : LOG_LEVEL_INFO;
 	pl.cfg = &cfg;
-	pl.live = cfg.interface != NULL;
+	pl.live = cfg.ninterfaces > 0;
 	pl.started_mono_us = zw_clock_us(CLOCK_MONOTONIC);
+	for (unsigned i = 0; i < CONFIG_MAX_CAPTURE; i++) {
+		pl.units[i].pl = &pl;
+		pl.units[i].in = i;
+		pthread_mutex_init(&pl.units[i].snap_mu, NULL);
+	}
+	pl.nunits = pl.live ? 0 : 1;   /* live: as many as zw_open_live opens */
+	pthread_mutex_init(&pl.detect_mu, NULL);
 	zw_install_signals();
 
 	if (zw_open_outputs(&pl) < 0 || zw_open_policy(&pl) < 0 || zw_open_detect(&pl) < 0 ||
@@ -964,7 +1189,8 @@ int main(int argc, char **argv)
 		status = 1;
 		goto out;
 	}
-	if (zw_start_workers(&pl) < 0) {
+	pl.detect_shared = pl.nunits > 1;
+	if (zw_start_workers(&pl) < 0 || zw_start_units(&pl) < 0) {
 		status = 1;
 		goto out;
 	}
@@ -973,8 +1199,15 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (pl.live) {
-		log_info(&pl.log, "capturing on %s with %u worker(s)", cfg.interface, pl.nworkers);
-		if (zw_run_source(&pl, pl.live_cap, &timers) < 0)
+		char names[CONFIG_MAX_IFACES * 17] = "";
+		size_t n = 0;
+
+		for (unsigned i = 0; i < cfg.ninterfaces && n < sizeof(names); i++)
+			n += (size_t)snprintf(names + n, sizeof(names) - n, "%s%s", i ? ", " : "",
+					      cfg.interfaces[i]);
+		log_info(&pl.log, "capturing on %s (%u capture thread(s)) with %u worker(s)", names,
+			 pl.nunits, pl.nworkers);
+		if (zw_run_source(&pl, &pl.units[0], &timers) < 0)
 			status = 1;
 	} else if (zw_run_files(&pl, &timers) < 0) {
 		status = 1;
@@ -982,11 +1215,16 @@ int main(int argc, char **argv)
 	if (zw_stop_signal)
 		log_info(&pl.log, "stopping on signal: flushing flows");
 out:
+	zw_stop_units(&pl);
 	if (pl.nworkers)
 		zw_stop_workers(&pl);
 	output_stop(pl.redis, 0, NULL);   /* only when the workers never started */
 	pl.redis = NULL;
-	capture_close(pl.live_cap);
+	for (unsigned i = 0; i < CONFIG_MAX_CAPTURE; i++) {
+		capture_close(pl.units[i].cap);
+		pthread_mutex_destroy(&pl.units[i].snap_mu);
+	}
+	pthread_mutex_destroy(&pl.detect_mu);
 	detect_free(pl.detect);
 	alertq_free(pl.alerts);
 	health_free(pl.health);

@@ -226,6 +226,8 @@ int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,
 	jsonw_kv_str(w, "event_type", "flow");
 	if (sensor_id)
 		jsonw_kv_str(w, "sensor", sensor_id);
+	if (en->in_iface)
+		jsonw_kv_str(w, "in_iface", en->in_iface);
 	record_tuple(w, f);
 	if (f->key.proto == 1 || f->key.proto == 58) {
 		jsonw_kv_u64(w, "icmp_type", f->icmp_type);

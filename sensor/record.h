@@ -25,6 +25,7 @@ struct record_enrich {
 	const struct geo_info *geo[2];   /* never NULL */
 	struct geo_info geo_copy[2];     /* what geo[] may point to */
 	bool has_geo;                    /* a GeoIP database is loaded */
+	const char *in_iface;            /* capture interface, NULL: none (replay) */
 };
 
 int record_flow(struct jsonw *w, struct classify *c, const char *sensor_id,

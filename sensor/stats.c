@@ -38,6 +38,32 @@ void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s)
 	sum->dpi.state_bytes += s->dpi.state_bytes;
 }
 
+static void stats_add_kernel(struct capture_stats *sum, const struct capture_stats *s)
+{
+	sum->received += s->received;
+	sum->kernel_drops += s->kernel_drops;
+	sum->if_drops += s->if_drops;
+}
+
+void stats_add_capture(struct stats_capture *sum, const struct stats_capture *s, unsigned iface)
+{
+	sum->packets += s->packets;
+	sum->bytes += s->bytes;
+	for (int r = 0; r < DECODE_NREASONS; r++)
+		sum->decode[r] += s->decode[r];
+	sum->queue_drops += s->queue_drops;
+	sum->queue_waits += s->queue_waits;
+	stats_add_kernel(&sum->kernel, &s->kernel);
+	if (iface < sum->nifaces) {
+		struct stats_iface *i = &sum->iface[iface];
+
+		i->packets += s->packets;
+		i->bytes += s->bytes;
+		i->queue_drops += s->queue_drops;
+		stats_add_kernel(&i->kernel, &s->kernel);
+	}
+}
+
 static void stats_json_capture(struct jsonw *w, const struct stats_capture *cap)
 {
 	jsonw_key(w, "capture");
@@ -52,6 +78,24 @@ static void stats_json_capture(struct jsonw *w, const struct stats_capture *cap)
 	jsonw_kv_u64(w, "input_errors", cap->input_errors);
 	jsonw_kv_u64(w, "time_jumps", cap->time_jumps);
 	jsonw_kv_u64(w, "reloads", cap->reloads);
+	if (cap->nifaces) {
+		jsonw_key(w, "interfaces");
+		jsonw_obj_begin(w);
+		for (unsigned i = 0; i < cap->nifaces; i++) {
+			const struct stats_iface *f = &cap->iface[i];
+
+			jsonw_key(w, f->name);
+			jsonw_obj_begin(w);
+			jsonw_kv_u64(w, "packets", f->packets);
+			jsonw_kv_u64(w, "bytes", f->bytes);
+			jsonw_kv_u64(w, "kernel_received", f->kernel.received);
+			jsonw_kv_u64(w, "kernel_drops", f->kernel.kernel_drops);
+			jsonw_kv_u64(w, "if_drops", f->kernel.if_drops);
+			jsonw_kv_u64(w, "queue_drops", f->queue_drops);
+			jsonw_obj_end(w);
+		}
+		jsonw_obj_end(w);
+	}
 	jsonw_obj_end(w);
 
 	jsonw_key(w, "decoder");
@@ -236,6 +280,13 @@ void stats_log(const struct log *lg, const struct stats_capture *cap,
 	log_info(lg, "drops: kernel %" PRIu64 ", interface %" PRIu64 ", queue %" PRIu64
 		 " (waits for a worker %" PRIu64 ")",
 		 cap->kernel.kernel_drops, cap->kernel.if_drops, cap->queue_drops, cap->queue_waits);
+	for (unsigned i = 0; cap->nifaces > 1 && i < cap->nifaces; i++) {
+		const struct stats_iface *f = &cap->iface[i];
+
+		log_info(lg, "  %s: packets %" PRIu64 ", drops: kernel %" PRIu64 ", interface %" PRIu64
+			 ", queue %" PRIu64, f->name, f->packets, f->kernel.kernel_drops,
+			 f->kernel.if_drops, f->queue_drops);
+	}
 	log_info(lg, "flows: created %" PRIu64 ", active %" PRIu64 ", evicted %" PRIu64
 		 ", records %" PRIu64 " (dropped %" PRIu64 "), flow memory %" PRIu64 " KiB",
 		 wk->flows.created, wk->flows.active, wk->flows.ended[FLOW_END_EVICTED], wk->records,

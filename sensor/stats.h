@@ -21,6 +21,15 @@
 #include "worker.h"
 
 /* Counters of the capture thread. */
+#define STATS_MAX_IFACES 8
+
+/* One interface's share of the counters below (live capture). */
+struct stats_iface {
+	const char *name;                   /* borrowed */
+	uint64_t packets, bytes, queue_drops;
+	struct capture_stats kernel;
+};
+
 struct stats_capture {
 	uint64_t packets, bytes;
 	uint64_t decode[DECODE_NREASONS];   /* by decode_frame() result */
@@ -30,7 +39,14 @@ struct stats_capture {
 	uint64_t time_jumps;       /* files older than the one before: flows flushed */
 	uint64_t reloads;          /* SIGHUP reloads that took effect */
 	struct capture_stats kernel;
+	struct stats_iface iface[STATS_MAX_IFACES];   /* live: by interface */
+	unsigned nifaces;
 };
+
+/* sum += s: the counters of one capture thread, whose interface is
+ * sum->iface[iface] (iface >= sum->nifaces: none).  The per-run counters
+ * (input_errors, time_jumps, reloads) are not added. */
+void stats_add_capture(struct stats_capture *sum, const struct stats_capture *s, unsigned iface);
 
 /* sum += s */
 void stats_add_worker(struct worker_stats *sum, const struct worker_stats *s);

@@ -37,6 +37,8 @@
  * workers catch up with loses nothing; a worker that stays behind costs one
  * wait, then drops until its ring takes a packet at once again. */
 #define WORKER_LIVE_WAIT_US 50000u
+ /* Messages taken from one ring before the next is looked at. */
+#define WORKER_BURST       64u
 #define WORKER_ALERT_CAP   (64u * 1024)     /* one alert larger than this is dropped */
 #define WORKER_FIRED_MAX   64u              /* rules remembered as fired per flow */
 /* Flows may expire up to the flow table's LRU slack (1 s) after their idle
@@ -69,10 +71,19 @@ struct worker_msg {
 	struct flow_tunnel tunnel;       /* type 0: not tunnelled */
 };
 
+/* One producer's side: its ring, and its own state (a cache line of its
+ * own, so producers on several threads do not share one). */
+struct worker_input {
+	struct ring *ring;
+	bool congested;                  /* producer's: a live wait for room ran out */
+	bool ended;                      /* worker's: END taken from this ring */
+} __attribute__((aligned(64)));
+
 struct worker {
 	struct worker_config cfg;
 	pthread_t thread;
-	struct ring *ring;
+	struct worker_input in[WORKER_MAX_INPUTS];
+	unsigned inputs_open;            /* rings without END yet */
 	struct flow_table *table;
 	struct frag_table *frags;
 	struct classify *cls;
@@ -81,7 +92,6 @@ struct worker {
 	struct policy *pol;              /* current policy, NULL: none */
 	struct geo_cache *geo;
 	uint32_t epoch;                  /* FLUSH count: alert order across time jumps */
-	bool congested;                  /* producer's: a live wait for room ran out */
 	uint64_t end_ts_us;              /* time of flows ended by FLUSH / END */
 	uint64_t now_us, next_scan_us, next_snap_us;
 	struct worker_stats st;          /* worker thread only */
@@ -102,11 +112,17 @@ static void worker_flush_output(struct worker *w)
 	}
 }
 
-/* Zones and geography of both ends. */
+static const char *worker_iface(const struct worker *w, const struct flow *f)
+{
+	return w->cfg.ifaces ? w->cfg.ifaces[f->key.iface] : NULL;
+}
+
+/* Zones, geography of both ends, the capture interface. */
 static void worker_enrich(struct worker *w, const struct flow *f, struct record_enrich *en)
 {
 	static const struct geo_info none;
 
+	en->in_iface = worker_iface(w, f);
 	for (int i = 0; i < 2; i++) {
 		en->zone[i] = w->pol ? zones_lookup(policy_zones(w->pol), f->key.ip_version,
 						    f->key.addr[i]) : ZONES_EXTERNAL;
@@ -165,7 +181,7 @@ static void worker_on_match(void *ctx, const struct rules_rule *r, const struct 
 	struct worker_match *m = ctx;
 	struct worker *w = m->w;
 	struct alert_event a = {
-		.sensor_id = w->cfg.sensor_id, .f = m->f, .rf = m->rf,
+		.sensor_id = w->cfg.sensor_id, .in_iface = worker_iface(w, m->f), .f = m->f, .rf = m->rf,
 		.zones = policy_zones(w->pol), .rule = r, .ev = ev, .nev = nev,
 		.trigger = m->trigger, .ts_us = m->ts_us,
 	};
@@ -447,60 +463,99 @@ static void worker_idle_wait(unsigned *spins)
 	nanosleep(&(struct timespec){ .tv_nsec = ns }, NULL);
 }
 
+/* One message from a ring.  false: it was the ring's END. */
+static bool worker_message(struct worker *w, const struct worker_msg *m, const uint8_t *body)
+{
+	switch (m->type) {
+	case WORKER_MSG_PACKET:
+		worker_packet(w, m, body);
+		break;
+	case WORKER_MSG_FRAGMENT:
+		worker_fragment(w, m);
+		break;
+	case WORKER_MSG_FLUSH:
+		w->end_ts_us = m->ts_us;
+		flow_table_expire(w->table, m->ts_us);
+		flow_table_flush(w->table, FLOW_END_TIME_JUMP);
+		w->now_us = w->next_scan_us = w->next_snap_us = 0;
+		/* packet time starts again: alerts from here on sort after
+		 * everything before, whatever their time */
+		w->epoch++;
+		if (w->cfg.alerts)
+			alertq_advance(w->cfg.alerts, w->cfg.id, w->epoch, 0);
+		break;
+	case WORKER_MSG_POLICY: {
+		struct policy *np;
+		memcpy(&np, body, sizeof(np));
+		policy_unref(w->pol);
+		w->pol = np;
+		w->st.policy_reloads++;
+		break;
+	}
+	case WORKER_MSG_TICK:
+		if (m->ts_us > w->now_us)
+			w->now_us = m->ts_us;
+		if (w->cfg.live)
+			worker_flush_output(w);
+		break;
+	case WORKER_MSG_END:
+		/* idle flows end as timeouts whatever this worker's own clock:
+		 * at the latest END time of all the rings */
+		if (w->inputs_open == w->cfg.inputs || m->ts_us > w->end_ts_us)
+			w->end_ts_us = m->ts_us;
+		return false;
+	default:
+		break;
+	}
+	return true;
+}
+
+/* Up to WORKER_BURST messages of one ring; the number taken. */
+static unsigned worker_drain(struct worker *w, struct worker_input *in)
+{
+	unsigned n;
+
+	for (n = 0; n < WORKER_BURST; n++) {
+		size_t len;
+		const uint8_t *p = ring_peek(in->ring, &len);
+		bool more;
+
+		if (!p)
+			break;
+		/* ring slots are 8-aligned */
+		more = worker_message(w, (const struct worker_msg *)(const void *)p,
+				      p + sizeof(struct worker_msg));
+		ring_release(in->ring);
+		if (!more) {
+			in->ended = true;
+			w->inputs_open--;
+			return n + 1;
+		}
+		worker_timers(w);
+	}
+	return n;
+}
+
 static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	unsigned spins = 0;
 
-	for (;;) {
-		size_t len;
-		const uint8_t *p = ring_peek(w->ring, &len);
-		const struct worker_msg *m;
+	while (w->inputs_open) {
+		unsigned got = 0;
 
-		if (!p) {
-			if (spins == 0 && w->cfg.live)
-				worker_flush_output(w);
-			worker_idle_wait(&spins);
+		for (unsigned i = 0; i < w->cfg.inputs; i++)
+			if (!w->in[i].ended)
+				got += worker_drain(w, &w->in[i]);
+		if (got) {
+			spins = 0;
 			continue;
 		}
-		spins = 0;
-		m = (const struct worker_msg *)(const void *)p;   /* ring slots are 8-aligned */
-		if (m->type == WORKER_MSG_END) {
-			/* idle flows end as timeouts whatever this worker's own clock */
-			w->end_ts_us = m->ts_us;
-			flow_table_expire(w->table, m->ts_us);
-			ring_release(w->ring);
-			break;
-		}
-		if (m->type == WORKER_MSG_PACKET) {
-			worker_packet(w, m, p + sizeof(*m));
-		} else if (m->type == WORKER_MSG_FRAGMENT) {
-			worker_fragment(w, m);
-		} else if (m->type == WORKER_MSG_FLUSH) {
-			w->end_ts_us = m->ts_us;
-			flow_table_expire(w->table, m->ts_us);
-			flow_table_flush(w->table, FLOW_END_TIME_JUMP);
-			w->now_us = w->next_scan_us = w->next_snap_us = 0;
-			/* packet time starts again: alerts from here on sort after
-			 * everything before, whatever their time */
-			w->epoch++;
-			if (w->cfg.alerts)
-				alertq_advance(w->cfg.alerts, w->cfg.id, w->epoch, 0);
-		} else if (m->type == WORKER_MSG_POLICY) {
-			struct policy *np;
-			memcpy(&np, p + sizeof(*m), sizeof(np));
-			policy_unref(w->pol);
-			w->pol = np;
-			w->st.policy_reloads++;
-		} else if (m->type == WORKER_MSG_TICK) {
-			if (m->ts_us > w->now_us)
-				w->now_us = m->ts_us;
-			if (w->cfg.live)
-				worker_flush_output(w);
-		}
-		ring_release(w->ring);
-		worker_timers(w);
+		if (spins == 0 && w->cfg.live)
+			worker_flush_output(w);
+		worker_idle_wait(&spins);
 	}
+	flow_table_expire(w->table, w->end_ts_us);
 	flow_table_flush(w->table, FLOW_END_SHUTDOWN);
 	if (w->cfg.alerts)
 		alertq_close(w->cfg.alerts, w->cfg.id);
@@ -516,7 +571,8 @@ static void worker_destroy(struct worker *w)
 	flow_table_free(w->table);
 	frag_table_free(w->frags);
 	classify_free(w->cls);
-	ring_free(w->ring);
+	for (unsigned i = 0; i < WORKER_MAX_INPUTS; i++)
+		ring_free(w->in[i].ring);
 	jsonw_fini(&w->out);
 	jsonw_fini(&w->abuf);
 	geo_cache_free(w->geo);
@@ -527,9 +583,13 @@ static void worker_destroy(struct worker *w)
 
 struct worker *worker_start(const struct worker_config *cfg, char *err, size_t errlen)
 {
-	struct worker *w = calloc(1, sizeof(*w));
+	/* aligned as its inputs are */
+	size_t size = (sizeof(struct worker) + 63) & ~(size_t)63;
+	struct worker *w = aligned_alloc(64, size);
 	int rc;
 
+	if (w)
+		memset(w, 0, size);
 	if (!w) {
 		policy_unref(cfg->policy);   /* the reference is ours either way */
 		snprintf(err, errlen, "out of memory");
@@ -542,12 +602,20 @@ struct worker *worker_start(const struct worker_config *cfg, char *err, size_t e
 	jsonw_init(&w->abuf, WORKER_ALERT_CAP);
 	if (cfg->geo && (geo_db_has_country(cfg->geo) || geo_db_has_asn(cfg->geo)))
 		w->geo = geo_cache_new(cfg->geo, WORKER_GEO_CACHE);
-	w->ring = ring_new(cfg->queue_bytes);
+	if (cfg->inputs < 1 || cfg->inputs > WORKER_MAX_INPUTS) {
+		snprintf(err, errlen, "worker %u: %u inputs (1 to %d)", cfg->id, cfg->inputs,
+			 WORKER_MAX_INPUTS);
+		goto fail;
+	}
+	w->inputs_open = cfg->inputs;
+	for (unsigned i = 0; i < cfg->inputs; i++)
+		if (!(w->in[i].ring = ring_new(cfg->queue_bytes)))
+			break;
 	w->table = flow_table_new(&cfg->table, worker_on_flow_end, w);
 	w->frags = frag_table_new(WORKER_FRAG_CAP, WORKER_FRAG_TIMEOUT_S);
-	if (!w->ring || !w->table || !w->frags) {
-		snprintf(err, errlen, "worker %u: out of memory (queue %zu bytes, %u flows)", cfg->id,
-			 cfg->queue_bytes, cfg->table.max_flows);
+	if (!w->in[cfg->inputs - 1].ring || !w->table || !w->frags) {
+		snprintf(err, errlen, "worker %u: out of memory (%u queue(s) of %zu bytes, %u flows)",
+			 cfg->id, cfg->inputs, cfg->queue_bytes, cfg->table.max_flows);
 		goto fail;
 	}
 	w->cls = classify_new(&cfg->ndpi_files, err, errlen);
@@ -581,55 +649,56 @@ static uint64_t worker_mono_us(void)
  * (live) for up to WORKER_LIVE_WAIT_US, and not at all while the worker is
  * congested (a wait ran out and no message has gone in at once since).
  * *waited: whether it waited. */
-static void *worker_reserve(struct worker *w, size_t len, bool wait, bool *waited)
+static void *worker_reserve(struct worker_input *in, size_t len, bool wait, bool *waited)
 {
 	unsigned spins = 0;
 	uint64_t until = 0;
 	void *slot;
 
 	*waited = false;
-	while (!(slot = ring_reserve(w->ring, len))) {
-		if (len > ring_max_message(w->ring))
+	while (!(slot = ring_reserve(in->ring, len))) {
+		if (len > ring_max_message(in->ring))
 			return NULL;
 		if (!wait) {
-			if (w->congested)
+			if (in->congested)
 				return NULL;
 			if (!until) {
 				until = worker_mono_us() + WORKER_LIVE_WAIT_US;
 			} else if (worker_mono_us() >= until) {
-				w->congested = true;
+				in->congested = true;
 				return NULL;
 			}
 		}
 		*waited = true;
 		worker_idle_wait(&spins);
 	}
-	if (!*waited)
-		w->congested = false;
+	if (!*waited && in->congested)
+		in->congested = false;
 	return slot;
 }
 
 /* Producer: one message, a header and an optional body, into the ring.
  * 0; 1 when it had to wait for room; -1 when there was none (see
  * worker_reserve). */
-static int worker_push(struct worker *w, const struct worker_msg *m, const void *body,
-		       size_t body_len, bool wait)
+static int worker_push(struct worker *w, unsigned in, const struct worker_msg *m,
+		       const void *body, size_t body_len, bool wait)
 {
 	uint8_t *slot;
 	bool waited;
 
 	_Static_assert(sizeof(struct worker_msg) % 8 == 0, "ring payloads stay 8-aligned");
-	slot = worker_reserve(w, sizeof(*m) + body_len, wait, &waited);
+	slot = worker_reserve(&w->in[in], sizeof(*m) + body_len, wait, &waited);
 	if (!slot)
 		return -1;
 	memcpy(slot, m, sizeof(*m));
 	if (body_len)
 		memcpy(slot + sizeof(*m), body, body_len);
-	ring_commit(w->ring);
+	ring_commit(w->in[in].ring);
 	return waited ? 1 : 0;
 }
 
-int worker_push_packet(struct worker *w, const struct decoded *d, const struct flow_key *key,
+int worker_push_packet(struct worker *w, unsigned in, const struct decoded *d,
+		       const struct flow_key *key,
 		       uint64_t hash, const uint8_t *ip, uint32_t ip_len, uint32_t wire_len,
 		       uint64_t ts_us, bool wait)
 {
@@ -654,11 +723,11 @@ int worker_push_packet(struct worker *w, const struct decoded *d, const struct f
 		memcpy(m.tunnel.src, d->tunnel_src, 16);
 		memcpy(m.tunnel.dst, d->tunnel_dst, 16);
 	}
-	return worker_push(w, &m, ip, ip_len, wait);   /* the caller counts a drop */
+	return worker_push(w, in, &m, ip, ip_len, wait);   /* the caller counts a drop */
 }
 
-int worker_push_fragment(struct worker *w, const struct decoded *d, const struct flow_key *key,
-			 uint32_t wire_len, uint64_t ts_us, bool wait)
+int worker_push_fragment(struct worker *w, unsigned in, const struct decoded *d,
+			 const struct flow_key *key, uint32_t wire_len, uint64_t ts_us, bool wait)
 {
 	struct worker_msg m;
 
@@ -668,27 +737,27 @@ int worker_push_fragment(struct worker *w, const struct decoded *d, const struct
 	m.frag_id = d->frag_id;
 	m.ts_us = ts_us;
 	m.key = *key;
-	return worker_push(w, &m, NULL, 0, wait);
+	return worker_push(w, in, &m, NULL, 0, wait);
 }
 
-static void worker_push_control(struct worker *w, uint8_t type, uint64_t ts_us)
+static void worker_push_control(struct worker *w, unsigned in, uint8_t type, uint64_t ts_us)
 {
 	struct worker_msg m;
 
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	m.ts_us = ts_us;
-	worker_push(w, &m, NULL, 0, true);
+	worker_push(w, in, &m, NULL, 0, true);
 }
 
 void worker_push_tick(struct worker *w, uint64_t now_us)
 {
-	worker_push_control(w, WORKER_MSG_TICK, now_us);
+	worker_push_control(w, 0, WORKER_MSG_TICK, now_us);
 }
 
 void worker_push_flush(struct worker *w, uint64_t last_ts_us)
 {
-	worker_push_control(w, WORKER_MSG_FLUSH, last_ts_us);
+	worker_push_control(w, 0, WORKER_MSG_FLUSH, last_ts_us);
 }
 
 void worker_push_policy(struct worker *w, struct policy *p)
@@ -697,12 +766,12 @@ void worker_push_policy(struct worker *w, struct policy *p)
 
 	memset(&m, 0, sizeof(m));
 	m.type = WORKER_MSG_POLICY;
-	worker_push(w, &m, &p, sizeof(p), true);
+	worker_push(w, 0, &m, &p, sizeof(p), true);
 }
 
-void worker_push_end(struct worker *w, uint64_t last_ts_us)
+void worker_push_end(struct worker *w, unsigned in, uint64_t last_ts_us)
 {
-	worker_push_control(w, WORKER_MSG_END, last_ts_us);
+	worker_push_control(w, in, WORKER_MSG_END, last_ts_us);
 }
 
 void worker_join(struct worker *w, struct worker_stats *final_stats)

@@ -18,6 +18,8 @@
 #               N of M packets total"; it prints no drop count).
 # "received" is packets read / packets sent.  Both capture with their
 # defaults except what ZW_CAP_SENSOR_ARGS adds to zw-sensor (default: -w 2).
+# ZW_CAP_VARIANT, e.g. "-o capture.fanout=2", runs zw-sensor once more at
+# every rate with these options added (a second row: same rate, same sends).
 #
 # The capture: zw-mkbench from the nDPI test captures, ZW_CAP_PACKETS
 # packets (530,000) in ZW_CAP_FLOWS flows (100,000), about 10,000 in
@@ -44,6 +46,7 @@ rates=${ZW_CAP_RATES:-50000 150000 400000 top}
 drain=${ZW_CAP_DRAIN:-3}
 ndpi=${ZW_NDPIREADER:-ndpiReader}
 read -r -a sensor_args <<<"${ZW_CAP_SENSOR_ARGS:--w 2}"
+read -r -a variant_args <<<"${ZW_CAP_VARIANT:-}"
 mkbench=$BUILD/tools/zw-mkbench
 
 zw_live_require
@@ -93,9 +96,11 @@ run_tool() {
 	local name=$1 rate=$2
 	got=0 drops=- sent=0
 	rm -f "$tmp/stats.json" "$tmp/tool.out"
-	if [ "$name" = sensor ]; then
-		ip netns exec "$ns" "$SENSOR" -i "$nif" "${sensor_args[@]}" -q --flows /dev/null \
-			--stats "$tmp/stats.json" >"$tmp/tool.out" 2>&1 &
+	if [ "$name" = sensor ] || [ "$name" = variant ]; then
+		local -a extra=()
+		[ "$name" = sensor ] || extra=("${variant_args[@]}")
+		ip netns exec "$ns" "$SENSOR" -i "$nif" "${sensor_args[@]}" "${extra[@]}" -q \
+			--flows /dev/null --stats "$tmp/stats.json" >"$tmp/tool.out" 2>&1 &
 	else
 		# (-q would also silence the statistics read below)
 		ip netns exec "$ns" "$ndpi" -i "$nif" >"$tmp/tool.out" 2>&1 &
@@ -114,7 +119,7 @@ run_tool() {
 	kill -9 "$sensor_pid" 2>/dev/null && echo "bench-capture: $name did not stop within 30 s" >&2
 	wait "$sensor_pid" 2>/dev/null
 	sensor_pid=
-	if [ "$name" = sensor ]; then
+	if [ "$name" != ndpi ]; then
 		[ -s "$tmp/stats.json" ] || die "zw-sensor wrote no statistics: $(tail -3 "$tmp/tool.out")"
 		# read from the ring and not dropped on the way to a worker
 		read -r got drops < <(tail -n 1 "$tmp/stats.json" | jq -r '.capture |
@@ -147,6 +152,12 @@ for r in $rates; do
 	printf '%-22s %8s | %6s%% %-42s | %6s%% %-13s | %s\n' "$label" "$s_sent" "$sp" "($s_drops)" "$np" "($n_drops)" \
 		"$(awk -v a="$sp" -v b="$np" 'BEGIN { if (b > 0) printf "%.3fx", a / b; else print "-" }')"
 	results+=("$r $sp")
+	if [ ${#variant_args[@]} -gt 0 ]; then
+		run_tool variant "$r"
+		vp=$(pct "$got" "$sent")
+		printf '%-22s %8s | %6s%% %-42s | %-21s | %s\n' "  + ${variant_args[*]}" "$sent" "$vp" \
+			"($drops)" "" "$(awk -v a="$vp" -v b="$np" 'BEGIN { if (b > 0) printf "%.3fx", a / b; else print "-" }')"
+	fi
 done
 echo
 echo "target (issue 7): zw-sensor receives 100 % at 400k pps and at least 99.5 % at top speed"

@@ -6,12 +6,12 @@
 # independently with jq:
 #   - query --json gives back exactly the input lines; counts per filter
 #     (sensor, severity, sid, category, clause prefix, an address on either
-#     side, IPv4 and IPv6 CIDRs, zone, country, app, kind, a time range in
-#     UTC and the same one in JST, combined filters, an empty result); order
-#     and --limit;
+#     side, IPv4 and IPv6 CIDRs, zone, country, app, kind, iface (replays
+#     have none), a time range in UTC and the same one in JST, combined
+#     filters, an empty result); order and --limit;
 #   - the table: JST by default, UTC with --utc, Japanese or English heads;
-#   - top counts by rule, source, sensor, destination country, app, severity
-#     and day (JST and UTC days differ);
+#   - top counts by rule, source, sensor, destination country, app, severity,
+#     iface and day (JST and UTC days differ);
 #   - sensors: alerts stored per sensor, STALE without heartbeat;
 #   - tail: the last N, then alerts stored while it runs, then --count ends it;
 #   - usage errors exit 2 naming the option; --help lists every option.
@@ -123,6 +123,7 @@ count --app TLS -- '.app_proto == "TLS" or (.app_proto | startswith("TLS.")) or 
 count --app anydesk -- '.app_proto == "AnyDesk" or (.app_proto | endswith(".AnyDesk"))'
 count --kind alert -- '.event_type == "alert"'
 count --kind health -- '.event_type == "health"'
+count --iface eth0 -- '.in_iface == "eth0"'   # replays: no capture interface
 count --from 2019-05-27T14:40:10Z --to 2019-05-27T14:40:22Z -- \
 	'.timestamp >= "2019-05-27T14:40:10" and .timestamp < "2019-05-27T14:40:22"'
 count --from "2019-05-27 23:40:10" --to "2019-05-27 23:40:22" -- \
@@ -146,13 +147,13 @@ ZS query >"$tmp/none.out" 2>"$tmp/none.err" || problem "an empty query did not e
 # sid 1001 (smbv1.pcap) at 2017-04-14T17:30:36.120691Z
 ZS query --from 1970-01-01 --sid 1001 >"$tmp/t.jst"
 ZS query --from 1970-01-01 --sid 1001 --utc --lang en >"$tmp/t.utc"
-head -1 "$tmp/t.jst" | grep -q '^時刻 (JST) *センサー *重要度 *SID *シグネチャ *送信元 *宛先 *アプリ *条項$' ||
+head -1 "$tmp/t.jst" | grep -q '^時刻 (JST) *センサー *IF *重要度 *SID *シグネチャ *送信元 *宛先 *アプリ *条項$' ||
 	problem "Japanese heads: $(head -1 "$tmp/t.jst")"
-head -1 "$tmp/t.utc" | grep -q '^time (UTC) *sensor *severity *sid *signature *source *destination *app *clause$' ||
+head -1 "$tmp/t.utc" | grep -q '^time (UTC) *sensor *iface *severity *sid *signature *source *destination *app *clause$' ||
 	problem "English heads: $(head -1 "$tmp/t.utc")"
-grep -q '^2017-04-15 02:30:36  zone-a  *緊急  *1001  .*172\.16\.156\.130:[0-9]*  *10\.128\.0\.243:445  *NetBIOS\.SMBv1  *第6(3)①$' "$tmp/t.jst" ||
+grep -q '^2017-04-15 02:30:36  zone-a  *-  *緊急  *1001  .*172\.16\.156\.130:[0-9]*  *10\.128\.0\.243:445  *NetBIOS\.SMBv1  *第6(3)①$' "$tmp/t.jst" ||
 	problem "JST row: $(sed -n 2p "$tmp/t.jst")"
-grep -q '^2017-04-14 17:30:36  zone-a  *critical  *1001  ' "$tmp/t.utc" || problem "UTC row: $(sed -n 2p "$tmp/t.utc")"
+grep -q '^2017-04-14 17:30:36  zone-a  *-  *critical  *1001  ' "$tmp/t.utc" || problem "UTC row: $(sed -n 2p "$tmp/t.utc")"
 # columns line up in display columns: every row's "SID" column ends where the head's does
 ZS query --from 1970-01-01 --limit 0 >"$tmp/t.all"
 python3 - "$tmp/t.all" <<'EOF' || problem "the table's columns do not line up"
@@ -198,6 +199,7 @@ top_eq sensor '.sensor'
 top_eq dest-country '.geo.dest.country // ""'
 top_eq src-country '.geo.src.country // ""'
 top_eq app '.app_proto // ""'   # behaviour alerts have none
+top_eq iface '.in_iface // ""'   # replays: all ""
 top_eq severity '.alert.severity'
 top_eq clause '.policy.clause'
 top_eq src-zone '.src_zone.key'
@@ -272,6 +274,7 @@ usage '--from' query --from 2026-02-30
 usage '--sid' query --sid x
 usage '--limit' query --limit -5
 usage '--country' top --country JPN
+usage '--iface "a/b"' query --iface a/b
 usage '--by "nothing"' top --by nothing
 usage '--lang' sensors --lang fr
 usage '--stale' sensors --stale soon
@@ -284,7 +287,7 @@ usage 'no file' import
 printf 'store = sqlite:%s\ndisplay.lang = en\ndisplay.utc = true\n' "$tmp/store.db" >"$tmp/en.conf"
 "$COLLECTOR" -c "$tmp/en.conf" query --from 1970-01-01 --sid 1001 >"$tmp/t.conf" ||
 	problem "query with the config's store failed"
-grep -q '^2017-04-14 17:30:36  zone-a  *critical ' "$tmp/t.conf" && head -1 "$tmp/t.conf" | grep -q '^time (UTC)' ||
+grep -q '^2017-04-14 17:30:36  zone-a  *-  *critical ' "$tmp/t.conf" && head -1 "$tmp/t.conf" | grep -q '^time (UTC)' ||
 	problem "config display.lang/display.utc: $(cat "$tmp/t.conf")"
 Z query --store "$tmp/missing.db" >/dev/null 2>"$tmp/usage.err"
 st=$?
@@ -294,9 +297,9 @@ Z import --store "$tmp/store.db" "$tmp/no-such-file" >/dev/null 2>"$tmp/usage.er
 for cmd in query tail top sensors import; do
 	Z "$cmd" --help >"$tmp/help" || problem "$cmd --help did not exit 0"
 	case $cmd in
-	query) opts="from to since sensor severity sid category clause ip zone country app kind sort asc limit utc store json lang help" ;;
-	tail) opts="from to since sensor severity sid category clause ip zone country app kind utc lines count store json lang help" ;;
-	top) opts="from to since sensor severity sid category clause ip zone country app kind utc by limit store json lang help" ;;
+	query) opts="from to since sensor severity sid category clause ip zone country app kind iface sort asc limit utc store json lang help" ;;
+	tail) opts="from to since sensor severity sid category clause ip zone country app kind iface utc lines count store json lang help" ;;
+	top) opts="from to since sensor severity sid category clause ip zone country app kind iface utc by limit store json lang help" ;;
 	sensors) opts="stale utc store json lang help" ;;
 	import) opts="store max-invalid help" ;;
 	esac

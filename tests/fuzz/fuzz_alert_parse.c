@@ -4,7 +4,8 @@
  *
  * Input: the bytes of one line.  Invariants checked: a refusal gives a
  * non-empty reason of printable ASCII and a zeroed record; an acceptance
- * gives the fields every alert has, and a copy of the line. */
+ * gives the fields every alert has, and a copy of the line; in_iface only
+ * on a rule or behaviour alert of version 4 or later, and a valid name. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t i;
 
 	if (alert_parse((const char *)data, size, &r, why, sizeof(why)) < 0) {
-		if (why[0] == '\0' || r.json != NULL || r.sensor != NULL || r.src_port != 0)
+		if (why[0] == '\0' || r.json != NULL || r.sensor != NULL || r.src_port != 0 ||
+		    r.in_iface != NULL)
 			abort();
 		for (i = 0; why[i] != '\0'; i++)
 			if ((unsigned char)why[i] < 0x20 || (unsigned char)why[i] >= 0x7f)
@@ -36,6 +38,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		     (r.src.family != 4 && r.src.family != 6)))
 			abort();
 		if (r.kind == ALERT_REC_HEALTH && (r.health_state == NULL || r.src.text != NULL))
+			abort();
+		if (r.in_iface != NULL &&
+		    (r.kind == ALERT_REC_HEALTH || r.schema_version < 4 ||
+		     !alert_parse_iface_is_valid(r.in_iface, strlen(r.in_iface))))
 			abort();
 	}
 	alert_rec_fini(&r);

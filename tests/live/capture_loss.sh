@@ -59,15 +59,7 @@ send() {   # tcpreplay rate options; sets sent
 }
 
 stop_sensor() {
-	kill -TERM "$sensor_pid" 2>/dev/null
-	for _ in $(seq 1 300); do
-		kill -0 "$sensor_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$sensor_pid" 2>/dev/null && fail "the sensor was still running 30 s after SIGTERM"
-	wait "$sensor_pid" || fail "the sensor exited with status $? after SIGTERM"
-	sensor_pid=
-	[ -s "$tmp/stats.json" ] || fail "the sensor wrote no statistics"
+	zw_stop_sensor
 	# packets kernel_received kernel_drops if_drops queue_drops
 	read -r got krecv kdrop ifdrop qdrop < <(tail -n 1 "$tmp/stats.json" | jq -r \
 		'.capture | "\(.packets) \(.kernel_received) \(.kernel_drops) \(.if_drops) \(.queue_drops)"')

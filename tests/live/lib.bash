@@ -7,9 +7,14 @@
 #   zw_netns_up NS HOST_IF NS_IF ERRFILE [MTU]
 #                                        create both, up, MTU 9000 by default
 #                                        (exit 77 when the kernel refuses)
+#   zw_veth_up NS HOST_IF NS_IF ERRFILE [MTU]
+#                                        one more veth pair into the existing NS
 #   zw_netns_down NS HOST_IF             remove them (no error if gone)
 #   zw_wait_capture NS PID               0 once PID opened a packet socket in NS
 #                                        (within 15 s), 1 if it exited or never did
+#   zw_stop_sensor                       SIGTERM to $sensor_pid; fail unless it exits
+#                                        with status 0 within 30 s and wrote
+#                                        $tmp/stats.json; clears sensor_pid
 #   zw_live_harness NS HOST_IF NAME      sets ns, host_if, tmp (a new directory
 #                                        /tmp/NAME.XXXXXX) and sensor_pid=; defines
 #                                        cleanup (kills $sensor_pid, even if stopped,
@@ -36,6 +41,11 @@ zw_netns_up() {
 	ip netns add "$ns" 2>"$err" || skip "cannot create a network namespace: $(cat "$err")"
 	# `ip netns exec` needs / to be a mount point (not so in a plain chroot)
 	ip netns exec "$ns" true 2>"$err" || skip "cannot run in a network namespace: $(cat "$err")"
+	zw_veth_up "$@"
+}
+
+zw_veth_up() {
+	local ns=$1 host_if=$2 ns_if=$3 err=$4 mtu=${5:-9000}
 	ip link add "$host_if" type veth peer name "$ns_if" netns "$ns" 2>"$err" ||
 		skip "cannot create a veth pair: $(cat "$err")"
 	# before the links come up; no error if the kernel has no IPv6 at all
@@ -60,6 +70,18 @@ zw_wait_capture() {
 		sleep 0.1
 	done
 	return 1
+}
+
+zw_stop_sensor() {
+	kill -TERM "$sensor_pid" 2>/dev/null
+	for _ in $(seq 1 300); do
+		kill -0 "$sensor_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$sensor_pid" 2>/dev/null && fail "the sensor was still running 30 s after SIGTERM"
+	wait "$sensor_pid" || fail "the sensor exited with status $? after SIGTERM"
+	sensor_pid=
+	[ -s "$tmp/stats.json" ] || fail "the sensor wrote no statistics"
 }
 
 zw_live_harness() {

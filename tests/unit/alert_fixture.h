@@ -17,7 +17,7 @@
 #include "alert_rec.h"
 
 /* Fields as in struct alert_rec; schema_version is 2 (3 for a behaviour
- * alert) and rev 1. */
+ * alert, 4 with an in_iface) and rev 1. */
 struct alert_fixture {
 	enum alert_rec_kind kind;
 	unsigned id;                   /* alert_id: id in 32 hex digits */
@@ -26,6 +26,7 @@ struct alert_fixture {
 	uint32_t sid;
 	uint8_t severity;
 	const char *signature, *signature_en, *category, *clause, *threat;
+	const char *in_iface;          /* NULL: none */
 	uint64_t flow_id;
 	const char *proto, *app_proto;
 	const char *src, *dest;        /* "10.0.0.1", "2001:db8::1", or NULL */
@@ -67,7 +68,7 @@ static inline void alert_fixture_rec(struct alert_rec *r, const struct alert_fix
 	snprintf(r->alert_id, sizeof(r->alert_id), "%032x", fx->id);
 	r->sensor = alert_fixture_dup(fx->sensor);
 	r->ts_us = fx->ts_us;
-	r->schema_version = fx->kind == ALERT_REC_BEHAVIOUR ? 3 : 2;
+	r->schema_version = fx->in_iface ? 4 : fx->kind == ALERT_REC_BEHAVIOUR ? 3 : 2;
 	r->sid = fx->sid;
 	r->rev = 1;
 	r->severity = fx->severity;
@@ -76,6 +77,7 @@ static inline void alert_fixture_rec(struct alert_rec *r, const struct alert_fix
 	r->category = alert_fixture_dup(fx->category);
 	r->clause = alert_fixture_dup(fx->clause);
 	r->threat = alert_fixture_dup(fx->threat);
+	r->in_iface = alert_fixture_dup(fx->in_iface);
 	r->flow_id = fx->flow_id;
 	r->proto = alert_fixture_dup(fx->proto);
 	r->app_proto = alert_fixture_dup(fx->app_proto);
@@ -102,7 +104,7 @@ static inline void alert_fixture_rec(struct alert_rec *r, const struct alert_fix
 static inline void alert_fixture_free(struct alert_rec *r)
 {
 	char **s[] = { &r->sensor, &r->signature, &r->signature_en, &r->category, &r->clause,
-		       &r->threat, &r->proto, &r->app_proto, &r->src.text, &r->dest.text,
+		       &r->threat, &r->in_iface, &r->proto, &r->app_proto, &r->src.text, &r->dest.text,
 		       &r->src_zone, &r->dest_zone, &r->src_zone_name, &r->dest_zone_name,
 		       &r->src_country, &r->dest_country, &r->health_condition,
 		       &r->health_state, &r->behaviour_detector, &r->behaviour_kind, &r->json };

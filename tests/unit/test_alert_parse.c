@@ -1,9 +1,10 @@
 /*
  * test_alert_parse — alert_parse over real sensor lines (every stored field
  * checked), over behaviour alerts as doc/alerts.md describes them (each
- * optional field absent and present), and over malformed variants of them
- * (each refused, with a reason that names the field at fault, and nothing
- * left allocated: run under ASan).
+ * optional field absent and present), over version-4 lines with and without
+ * in_iface, and over malformed variants of them (each refused, with a reason
+ * that names the field at fault, and nothing left allocated: run under
+ * ASan).
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -429,8 +430,8 @@ static void test_behaviour_refused(void)
 		     "schema_version 2 has no behaviour alerts", "version 3");
 	REJECT_SUBST(line_behaviour, "\"schema_version\":3", "\"schema_version\":1",
 		     "schema_version 1 has no behaviour alerts", NULL);
-	REJECT_SUBST(line_behaviour, "\"schema_version\":3", "\"schema_version\":4",
-		     "schema_version 4 is not supported", "1 to 3");
+	REJECT_SUBST(line_behaviour, "\"schema_version\":3", "\"schema_version\":5",
+		     "schema_version 5 is not supported", "1 to 4");
 	REJECT_SUBST(line_behaviour, "\"event_type\":\"behaviour\"", "\"event_type\":\"behavior\"",
 		     "event_type", "\"behavior\"");
 	REJECT_SUBST(line_behaviour, "\"event_type\":\"behaviour\"", "\"event_type\":\"behaviour\\u0000\"",
@@ -634,8 +635,8 @@ static void test_caps(void)
 static void test_fields(void)
 {
 	/* kind and version */
-	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":4",
-		     "schema_version 4 is not supported (this collector reads 1 to 3)", NULL);
+	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":5",
+		     "schema_version 5 is not supported (this collector reads 1 to 4)", NULL);
 	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":0", "schema_version 0", NULL);
 	REJECT_SUBST(line_geo, "\"schema_version\":2", "\"schema_version\":\"2\"", "schema_version", "\"2\"");
 	REJECT_SUBST(line_geo, "\"schema_version\":2,", "", "schema_version", "missing");
@@ -722,6 +723,114 @@ static void test_fields(void)
 	REJECT_SUBST(line_health, "\"alert_id\":\"15dc1cac520e45609d440e3d1c13921e\",", "", "alert_id", "missing");
 }
 
+/* Version 4: in_iface, the capture interface, on rule and behaviour alerts
+ * (optional: absent in a replay, or on a behaviour alert a timer raised);
+ * refused on older lines, on health alerts, and when it is not a Linux
+ * interface name. */
+static void test_iface(void)
+{
+	char *rule4 = subst(line_geo, "\"schema_version\":2", "\"schema_version\":4");
+	char *beh4 = subst(line_behaviour, "\"schema_version\":3", "\"schema_version\":4");
+	char *health4 = subst(line_health, "\"schema_version\":2", "\"schema_version\":4");
+	char *rule4i = NULL, *beh4i = NULL, *t;
+	struct alert_rec r;
+	char why[256];
+
+	if (rule4 == NULL || beh4 == NULL || health4 == NULL)
+		goto out;
+	/* version 4 without in_iface: every kind, as in version 3 */
+	CHECK(alert_parse(rule4, strlen(rule4), &r, why, sizeof(why)) == 0 && r.schema_version == 4 &&
+	      r.in_iface == NULL, "v4 rule without in_iface: %s", why);
+	alert_rec_fini(&r);
+	CHECK(alert_parse(beh4, strlen(beh4), &r, why, sizeof(why)) == 0 && r.in_iface == NULL,
+	      "v4 behaviour without in_iface: %s", why);
+	alert_rec_fini(&r);
+	CHECK(alert_parse(health4, strlen(health4), &r, why, sizeof(why)) == 0 && r.kind == ALERT_REC_HEALTH,
+	      "v4 health: %s", why);
+	alert_rec_fini(&r);
+
+	/* with in_iface: stored in the record, after alert_id as the sensor writes it */
+	rule4i = subst(rule4, "\"proto\":", "\"in_iface\":\"eth1\",\"proto\":");
+	beh4i = subst(beh4, "\"proto\":", "\"in_iface\":\"enp0s31f6\",\"proto\":");
+	if (rule4i == NULL || beh4i == NULL)
+		goto out;
+	CHECK(alert_parse(rule4i, strlen(rule4i), &r, why, sizeof(why)) == 0, "v4 rule with in_iface: %s", why);
+	CHECK(STREQ(r.in_iface, "eth1") && r.kind == ALERT_REC_RULE && r.sid == 2001, "rule in_iface");
+	CHECK(STREQ(r.json, rule4i), "json copy");
+	alert_rec_fini(&r);
+	CHECK(rec_is_zero(&r), "fini zeroes in_iface too");
+	CHECK(alert_parse(beh4i, strlen(beh4i), &r, why, sizeof(why)) == 0, "v4 behaviour with in_iface: %s", why);
+	CHECK(STREQ(r.in_iface, "enp0s31f6") && r.kind == ALERT_REC_BEHAVIOUR &&
+	      STREQ(r.behaviour_detector, "port_scan"), "behaviour in_iface");
+	alert_rec_fini(&r);
+	/* anywhere in the line; the names Linux allows */
+	ACCEPT_SUBST(rule4, "\"rule_line\":7", "\"rule_line\":7,\"in_iface\":\"eth1\"");
+	ACCEPT_SUBST(rule4i, "\"eth1\"", "\"0123456789abcde\"");        /* 15 bytes */
+	ACCEPT_SUBST(rule4i, "\"eth1\"", "\"e\"");
+	ACCEPT_SUBST(rule4i, "\"eth1\"", "\"br-lan.100\"");
+	ACCEPT_SUBST(rule4i, "\"eth1\"", "\"eth0:1\"");
+	ACCEPT_SUBST(rule4i, "\"eth1\"", "\"wan_ä\"");                  /* UTF-8, 6 bytes */
+	ACCEPT_SUBST(beh4i, "\"enp0s31f6\"", "\"0123456789abcde\"");
+
+	/* not before version 4 */
+	t = subst(line_geo, "\"proto\":", "\"in_iface\":\"eth1\",\"proto\":");
+	if (t != NULL) {
+		REJECT("v2 rule with in_iface", t, "in_iface: schema_version 2 has no in_iface", "version 4");
+		REJECT_SUBST(t, "\"schema_version\":2", "\"schema_version\":3",
+			     "in_iface: schema_version 3 has no in_iface", "version 4");
+		REJECT_SUBST(t, "\"schema_version\":2", "\"schema_version\":1", "schema_version 1", NULL);
+	}
+	free(t);
+	REJECT_SUBST(line_behaviour, "\"proto\":", "\"in_iface\":\"eth1\",\"proto\":",
+		     "in_iface: schema_version 3 has no in_iface", "version 4");
+	/* never on a health alert, of any version */
+	REJECT_SUBST(health4, "\"alert\":", "\"in_iface\":\"eth1\",\"alert\":",
+		     "in_iface: not in a health alert", NULL);
+	REJECT_SUBST(line_health, "\"alert\":", "\"in_iface\":\"eth1\",\"alert\":",
+		     "in_iface: not in a health alert", NULL);
+
+	/* not an interface name */
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"a/b\"", "in_iface: expected an interface name", "\"a/b\"");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"/\"", "in_iface", "\"/\"");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"\"", "in_iface: empty", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"0123456789abcdef\"", "in_iface: string of 16 bytes",
+		     "15-byte cap");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"0123456789abcdä\"", "in_iface: string of 16 bytes", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth 1\"", "in_iface: expected an interface name", "\"eth 1\"");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth1\\n\"", "in_iface: expected", "\"eth1\\x0a\"");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"\\teth1\"", "in_iface: expected", "\\x09");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth\\u007f\"", "in_iface: expected", "\\x7f");
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth\\u0085\"", "in_iface: expected", NULL);      /* C1 NEL */
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth\\u00a0\"", "in_iface: expected", NULL);      /* NBSP */
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth\\u2028\"", "in_iface: expected", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth\\u3000\"", "in_iface: expected", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"\\ufeffeth1\"", "in_iface: expected", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "\"eth\\u00001\"", "not JSON", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "7", "in_iface: expected a string, found 7", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "null", "in_iface: expected a string, found null", NULL);
+	REJECT_SUBST(rule4i, "\"eth1\"", "[\"eth1\"]", "in_iface: expected a string", "array");
+	REJECT_SUBST(beh4i, "\"enp0s31f6\"", "\"a/b\"", "in_iface: expected an interface name", NULL);
+	REJECT_SUBST(rule4i, "\"in_iface\":\"eth1\",", "\"in_iface\":\"eth1\",\"in_iface\":\"eth2\",",
+		     "not JSON", "duplicate");
+
+	/* the check itself, as --iface uses it: bytes, and UTF-8 */
+	CHECK(alert_parse_iface_is_valid("eth1", 4) && alert_parse_iface_is_valid("eth1/x", 4) &&
+	      alert_parse_iface_is_valid("0123456789abcde", 15), "valid names");
+	CHECK(!alert_parse_iface_is_valid("0123456789abcdef", 16) && !alert_parse_iface_is_valid("", 0) &&
+	      !alert_parse_iface_is_valid(NULL, 0) && !alert_parse_iface_is_valid("a/b", 3) &&
+	      !alert_parse_iface_is_valid("a b", 3) && !alert_parse_iface_is_valid("a\001", 2),
+	      "invalid names");
+	CHECK(!alert_parse_iface_is_valid("a\xff", 2) && !alert_parse_iface_is_valid("a\xc3", 2) &&
+	      !alert_parse_iface_is_valid("a\x80", 2) && !alert_parse_iface_is_valid("\xc3(", 2) &&
+	      alert_parse_iface_is_valid("a\xc3\xa4", 3), "not UTF-8 refused, UTF-8 taken");
+out:
+	free(rule4);
+	free(beh4);
+	free(health4);
+	free(rule4i);
+	free(beh4i);
+}
+
 static void test_reason_is_safe(void)
 {
 	/* an untrusted value quoted in a reason is cut short and escaped */
@@ -761,6 +870,7 @@ int main(void)
 	test_not_json();
 	test_caps();
 	test_fields();
+	test_iface();
 	test_reason_is_safe();
 	return check_done();
 }

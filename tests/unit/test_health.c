@@ -172,6 +172,70 @@ static void test_idle(FILE *copy)
 	lines_free(&out);
 }
 
+/* Two interfaces: each is watched on its own, so a dead one is reported
+ * while the other carries traffic (the total keeps moving). */
+static void test_idle_ifaces(FILE *copy)
+{
+	struct sink_lines out = { .copy = copy };
+	struct health *h = health_new(&cfg, "city-01", NULL, collect, &out);
+	struct health_sample s = at(0);
+
+	s.nifaces = 2;
+	s.iface[0] = "eth1";
+	s.iface[1] = "eth2";
+	s.iface_packets[0] = 5;
+	s.iface_packets[1] = 5;
+	s.packets = 10;
+	health_check(h, &s);
+	for (unsigned t = 1; t <= 60; t++) {         /* eth1 busy, eth2 silent */
+		s.now_us = at(t).now_us;
+		s.mono_s = at(t).mono_s;
+		s.iface_packets[0] += 100;
+		s.packets += 100;
+		health_check(h, &s);
+	}
+	CHECK(out.n == 1 && out.sid[0] == 9002 && has(&out, 0, "no packet on eth2 for 60 s") &&
+	      has(&out, 0, "\"state\":\"raised\""),
+	      "eth2 silent for 60 s while eth1 is busy raises 9002 naming eth2: %s",
+	      out.n ? out.line[0] : "");
+	s.now_us = at(61).now_us;
+	s.mono_s = at(61).mono_s;
+	s.iface_packets[0] += 100;                  /* eth1 goes quiet too, from 61 s */
+	s.iface_packets[1] += 1;                    /* eth2 is back */
+	s.packets += 101;
+	health_check(h, &s);
+	CHECK(out.n == 2 && has(&out, 1, "packets are arriving again on eth2") &&
+	      has(&out, 1, "\"state\":\"cleared\""), "eth2's packets clear it: %s",
+	      out.n > 1 ? out.line[1] : "");
+	for (unsigned t = 62; t <= 121; t++) {       /* eth2 busy, eth1 silent */
+		s.now_us = at(t).now_us;
+		s.mono_s = at(t).mono_s;
+		s.iface_packets[1] += 100;
+		s.packets += 100;
+		health_check(h, &s);
+	}
+	CHECK(out.n == 3 && has(&out, 2, "no packet on eth1 for 60 s"),
+	      "then eth1's own silence, once: %s", out.n > 2 ? out.line[2] : "");
+	health_free(h);
+	lines_free(&out);
+
+	/* both silent from the start: two alerts with the same start, two ids */
+	h = health_new(&cfg, "city-01", NULL, collect, &out);
+	s = at(0);
+	s.nifaces = 2;
+	s.iface[0] = "eth1";
+	s.iface[1] = "eth2";
+	health_check(h, &s);
+	s.now_us = at(60).now_us;
+	s.mono_s = at(60).mono_s;
+	health_check(h, &s);
+	CHECK(out.n == 2 && has(&out, 0, "on eth1") && has(&out, 1, "on eth2") &&
+	      strcmp(out.id[0], out.id[1]) != 0,
+	      "both interfaces silent: one alert each, distinct ids (%u)", out.n);
+	health_free(h);
+	lines_free(&out);
+}
+
 static void test_spool_redis(FILE *copy)
 {
 	struct sink_lines out = { .copy = copy };
@@ -265,6 +329,7 @@ int main(int argc, char **argv)
 	}
 	test_drops(copy);
 	test_idle(copy);
+	test_idle_ifaces(copy);
 	test_spool_redis(copy);
 	test_ids();
 	if (copy)

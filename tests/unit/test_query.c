@@ -316,6 +316,9 @@ static void test_options(void)
 	      "--kind behaviour");
 	CHECK(opt(&f, "kind", "behavior", err, sizeof(err)) == 0 && !strcmp(f.kind, "behaviour"),
 	      "--kind behavior = behaviour");
+	CHECK(opt(&f, "iface", "eth1", err, sizeof(err)) == 0 && !strcmp(f.iface, "eth1"), "--iface");
+	CHECK(opt(&f, "iface", "0123456789abcde", err, sizeof(err)) == 0 && !strcmp(f.iface, "0123456789abcde"),
+	      "--iface of 15 bytes");
 	CHECK(opt(&f, "sort", "severity", err, sizeof(err)) == 0 && f.sort == QUERY_SORT_SEVERITY, "--sort severity");
 	CHECK(opt(&f, "sort", "id", err, sizeof(err)) == 0 && f.sort == QUERY_SORT_ID, "--sort id");
 	CHECK(opt(&f, "sort", "time", err, sizeof(err)) == 0 && f.sort == QUERY_SORT_TIME, "--sort time");
@@ -353,6 +356,12 @@ static void test_options(void)
 	check_bad_opt("kind", "flow");
 	check_bad_opt("kind", "behaviours");
 	check_bad_opt("kind", "Behaviour");
+	check_bad_opt("iface", "");
+	check_bad_opt("iface", "a/b");
+	check_bad_opt("iface", "eth 1");
+	check_bad_opt("iface", "eth1\n");
+	check_bad_opt("iface", "0123456789abcdef");
+	check_bad_opt("iface", "eth\xff");
 	check_bad_opt("sort", "name");
 	check_bad_opt("limit", "-1");
 	check_bad_opt("limit", "10000001");
@@ -381,7 +390,7 @@ static void test_keys(void)
 {
 	static const char *const names[] = { "rule", "src", "dest", "sensor", "src-country",
 					     "dest-country", "clause", "src-zone", "dest-zone", "day",
-					     "severity", "category", "app", "detector" };
+					     "severity", "category", "app", "detector", "iface" };
 	enum query_key k;
 
 	CHECK(sizeof(names) / sizeof(names[0]) == QUERY_KEY_COUNT_, "every key named");
@@ -1099,6 +1108,93 @@ static void test_behaviour(const char *dir)
 	store_close(s);
 }
 
+/* ---- in_iface ---------------------------------------------------------------- */
+
+/* "id:iface" per row ("-" for none) */
+static int collect_iface(void *ctx, const struct query_row *row)
+{
+	struct brows *b = ctx;
+
+	if (b->used < sizeof(b->text))
+		b->used += (size_t)snprintf(b->text + b->used, sizeof(b->text) - b->used, "%s%lld:%s",
+					    b->used ? " " : "", (long long)row->id,
+					    row->rec.in_iface ? row->rec.in_iface : "-");
+	return 0;
+}
+
+static void check_iq(struct store *s, const char *const *opts, const char *want)
+{
+	struct query_filter f;
+	struct brows b = { .used = 0 };
+	char err[256] = "";
+
+	query_filter_init(&f);
+	f.sort = QUERY_SORT_ID;
+	f.ascending = true;
+	for (; opts[0]; opts += 2)
+		CHECK(query_filter_option(&f, opts[0], opts[1], NOW, err, sizeof(err)) == 0, "--%s %s: %s",
+		      opts[0], opts[1], err);
+	CHECK(store_query(s, &f, collect_iface, &b, err, sizeof(err)) == 0 && !strcmp(b.text, want),
+	      "in_iface query: got [%s], want [%s] %s", b.text, want, err);
+}
+
+/* Version-4 alerts with the capture interface, next to alerts without one:
+ * read back, filtered by --iface (alone and with other filters), counted by
+ * iface. */
+static void test_iface(const char *dir)
+{
+	static const char *const ifaces[] = { "eth1", "eth2", "eth2", NULL };
+	struct alert_rec r;
+	struct store_put_result res;
+	struct query_filter f;
+	char path[256], err[256];
+	struct store *s;
+
+	snprintf(path, sizeof(path), "%s/iface.db", dir);
+	s = store_open(path, err, sizeof(err));
+	CHECK(s != NULL, "open %s: %s", path, err);
+	if (!s)
+		return;
+	/* 1 rule eth1, 2 behaviour eth2, 3 rule eth2, 4 rule (a replay), 5 health */
+	for (unsigned i = 0; i < 4; i++) {
+		const struct alert_fixture fx = {
+			.kind = i == 1 ? ALERT_REC_BEHAVIOUR : ALERT_REC_RULE, .id = 0xc000 + i,
+			.sensor = "kobe-01", .ts_us = T_MID * US + i, .sid = i == 1 ? 9101 : 2001, .severity = 2,
+			.signature = "検知", .signature_en = "detected", .category = "Unauthorised access",
+			.clause = "第6(6)", .threat = "unauthorized-access", .in_iface = ifaces[i],
+			.flow_id = i == 1 ? 0 : 77 + i, .proto = "TCP", .app_proto = i == 1 ? NULL : "TLS",
+			.src = "10.0.0.1", .dest = i == 2 ? "10.0.0.3" : "10.0.0.2", .src_port = i == 1 ? -1 : 40000,
+			.dest_port = 443, .src_zone = "internet", .dest_zone = "core", .src_zone_name = "名前",
+			.dest_zone_name = "名前", .src_asn = -1, .dest_asn = -1,
+			.behaviour_detector = i == 1 ? "port_scan" : NULL, .behaviour_kind = i == 1 ? "syn" : NULL,
+			.json = "{}",
+		};
+		alert_fixture_rec(&r, &fx);
+		CHECK(store_put_batch(s, &r, 1, NOW, &res, err, sizeof(err)) == 0 && res.inserted == 1,
+		      "alert %u stored: %s", i, err);
+		alert_fixture_free(&r);
+	}
+	make_rec(&r, 4, &specs[3]);   /* a health alert */
+	r.ts_us = T_MID * US + 4;
+	CHECK(store_put_batch(s, &r, 1, NOW, &res, err, sizeof(err)) == 0 && res.inserted == 1, "health stored");
+	alert_fixture_free(&r);
+
+	check_iq(s, (const char *const[]){ NULL }, "1:eth1 2:eth2 3:eth2 4:- 5:-");
+	check_iq(s, (const char *const[]){ "iface", "eth1", NULL }, "1:eth1");
+	check_iq(s, (const char *const[]){ "iface", "eth2", NULL }, "2:eth2 3:eth2");
+	check_iq(s, (const char *const[]){ "iface", "eth2", "kind", "behaviour", NULL }, "2:eth2");
+	check_iq(s, (const char *const[]){ "iface", "eth2", "ip", "10.0.0.3", NULL }, "3:eth2");
+	check_iq(s, (const char *const[]){ "iface", "eth2", "sensor", "kobe-01", "sid", "2001", NULL }, "3:eth2");
+	check_iq(s, (const char *const[]){ "iface", "ETH1", NULL }, "");   /* exact: Linux names are */
+	check_iq(s, (const char *const[]){ "iface", "eth", NULL }, "");
+
+	query_filter_init(&f);
+	check_count(s, &f, QUERY_KEY_IFACE, 0, "=2 eth2=2 eth1=1");
+	CHECK(query_filter_option(&f, "kind", "alert", NOW, err, sizeof(err)) == 0, "kind");
+	check_count(s, &f, QUERY_KEY_IFACE, 0, "=1 eth1=1 eth2=1");
+	store_close(s);
+}
+
 /* A second struct store reads while the first one writes. */
 static void test_reader(const char *path, struct store *w)
 {
@@ -1152,6 +1248,7 @@ int main(void)
 		store_close(s);
 	}
 	test_behaviour(dir);
+	test_iface(dir);
 	{
 		/* an empty store answers with nothing */
 		struct store *e;

@@ -1,6 +1,7 @@
 /* Unit tests: the store's write side (store.h) on SQLite: batches, dedup,
  * reopen, quarantine, retention, refused files, behaviour alerts and the
- * migration of a version-1 file that brought their columns, a reader during
+ * migration of a version-1 file that brought their columns, in_iface and the
+ * migration of a version-2 file that brought its column, a reader during
  * writes, and a timing line for 200k inserts.  The test reads the file back
  * with the SQLite API directly. */
 #include <stdbool.h>
@@ -240,7 +241,7 @@ static void test_put_dedup_reopen(const char *dir)
 	CHECK(q_int(db, "SELECT count(*) FROM alerts") == 4, "4 rows");
 	CHECK(q_int(db, "SELECT count(*) FROM alert_json") == 4, "4 json rows");
 	CHECK(!strcmp(q_text(db, "PRAGMA journal_mode", buf, sizeof(buf)), "wal"), "journal %s", buf);
-	CHECK(q_int(db, "PRAGMA user_version") == 2, "user_version");
+	CHECK(q_int(db, "PRAGMA user_version") == 3, "user_version");
 	CHECK(!strcmp(q_text(db, "SELECT signature FROM alerts WHERE alert_id = "
 			     "'00000000000000000000000000000001'", buf, sizeof(buf)),
 		      "匿名化通信（Tor）を検知"), "signature not changed by re-send: %s", buf);
@@ -407,10 +408,10 @@ static void test_refused(const char *dir)
 	CHECK(s != NULL, "open: %s", err);
 	store_close(s);
 	db = db_open(path);
-	sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL);
+	sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL);
 	sqlite3_close(db);
 	s = store_open(path, err, sizeof(err));
-	CHECK(!s && strstr(err, path) && strstr(err, "version 3 is newer"), "newer: %s", err);
+	CHECK(!s && strstr(err, path) && strstr(err, "version 4 is newer"), "newer: %s", err);
 	store_close(s);
 
 	s = store_open("postgres://db/zw", err, sizeof(err));
@@ -484,7 +485,8 @@ static void test_behaviour(const char *dir)
 	CHECK(store_put_batch(s, r, 1, T0 + 100, &res, err, sizeof(err)) == 0 && res.inserted == 1, "v1 row");
 	store_close(s);
 	db = db_open(path);
-	CHECK(sqlite3_exec(db, "ALTER TABLE alerts DROP COLUMN behaviour_kind;"
+	CHECK(sqlite3_exec(db, "ALTER TABLE alerts DROP COLUMN in_iface;"
+			   " ALTER TABLE alerts DROP COLUMN behaviour_kind;"
 			   " ALTER TABLE alerts DROP COLUMN behaviour_detector; PRAGMA user_version = 1",
 			   NULL, NULL, NULL) == SQLITE_OK, "make a version-1 file: %s", sqlite3_errmsg(db));
 	CHECK(q_int(db, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name LIKE 'behaviour%'") == 0,
@@ -505,11 +507,85 @@ static void test_behaviour(const char *dir)
 	}
 	alert_fixture_free(&r[0]);
 	db = db_open(path);
-	CHECK(q_int(db, "PRAGMA user_version") == 2, "migrated to version 2");
+	CHECK(q_int(db, "PRAGMA user_version") == 3, "migrated to the current version");
 	CHECK(!strcmp(q_text(db, "SELECT group_concat(kind || ':' || coalesce(behaviour_detector, '-') || ':' ||"
 			     " coalesce(behaviour_kind, '-'), ' ') FROM (SELECT * FROM alerts ORDER BY id)",
 			     buf, sizeof(buf)), "alert:-:- behaviour:beacon:periodic"), "migrated rows: %s", buf);
 	sqlite3_close(db);
+}
+
+/* in_iface (schema_version 4 lines): stored in its column, NULL when the
+ * alert has none; and a version-2 file (before that column), the store of
+ * the zw-collector before, migrated when opened, its rows kept. */
+static void test_iface(const char *dir)
+{
+	char path[512], err[512], buf[512];
+	struct alert_rec r[4];
+	struct store_put_result res;
+	struct store_stats sst;
+	struct store *s;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/iface.db", dir);
+	s = store_open(path, err, sizeof(err));
+	CHECK(s != NULL, "open: %s", err);
+	if (!s)
+		return;
+	rule_rec(&r[0], 1, "kobe-01", T0 + 1, "10.0.0.1", "10.0.0.2");
+	free(r[0].in_iface);
+	r[0].in_iface = strdup("eth1");
+	r[0].schema_version = 4;
+	behaviour_rec(&r[1], 2, T0 + 2, "port_scan", "syn", "10.100.25.14", "10.100.18.12", 445);
+	r[1].in_iface = strdup("enp0s31f6");
+	r[1].schema_version = 4;
+	rule_rec(&r[2], 3, "kobe-01", T0 + 3, "10.0.0.1", "10.0.0.2");   /* a replay's: none */
+	health_rec(&r[3], 4, "kobe-01", T0 + 4);
+	CHECK(store_put_batch(s, r, 4, T0 + 100, &res, err, sizeof(err)) == 0 && res.inserted == 4,
+	      "batch with in_iface: %s", err);
+	store_close(s);
+	db = db_open(path);
+	CHECK(!strcmp(q_text(db, "SELECT group_concat(kind || ':' || schema_version || ':' ||"
+			     " coalesce(in_iface, 'null'), ' ') FROM (SELECT * FROM alerts ORDER BY id)",
+			     buf, sizeof(buf)), "alert:4:eth1 behaviour:4:enp0s31f6 alert:2:null health:2:null"),
+	      "in_iface column: %s", buf);
+	sqlite3_close(db);
+
+	/* a version-2 file: the store of the zw-collector before in_iface */
+	if (sqlite3_libversion_number() < 3035000) {
+		printf("SQLite %s has no ALTER TABLE DROP COLUMN: migration not tested\n", sqlite3_libversion());
+		goto out;
+	}
+	db = db_open(path);
+	CHECK(sqlite3_exec(db, "ALTER TABLE alerts DROP COLUMN in_iface; PRAGMA user_version = 2",
+			   NULL, NULL, NULL) == SQLITE_OK, "make a version-2 file: %s", sqlite3_errmsg(db));
+	CHECK(q_int(db, "SELECT count(*) FROM pragma_table_info('alerts') WHERE name = 'in_iface'") == 0,
+	      "version 2: no in_iface column");
+	sqlite3_close(db);
+	s = store_open(path, err, sizeof(err));
+	CHECK(s != NULL, "open a version-2 file: %s", err);
+	if (s) {
+		free(r[0].in_iface);
+		r[0].in_iface = strdup("eth2");
+		r[0].ts_us = T0 + 5;
+		snprintf(r[0].alert_id, sizeof(r[0].alert_id), "%032x", 5u);
+		CHECK(store_put_batch(s, r, 1, T0 + 200, &res, err, sizeof(err)) == 0 && res.inserted == 1,
+		      "an alert with in_iface into the migrated file: %s", err);
+		CHECK(store_put_batch(s, r + 1, 3, T0 + 200, &res, err, sizeof(err)) == 0 && res.duplicates == 3,
+		      "the version-2 rows still dedup");
+		CHECK(store_stats_get(s, &sst, err, sizeof(err)) == 0 && sst.alerts == 5 && sst.duplicates == 3,
+		      "counters kept: %llu %llu", (unsigned long long)sst.alerts, (unsigned long long)sst.duplicates);
+		store_close(s);
+	}
+	db = db_open(path);
+	CHECK(q_int(db, "PRAGMA user_version") == 3, "migrated to version 3");
+	CHECK(!strcmp(q_text(db, "SELECT group_concat(kind || ':' || coalesce(in_iface, '-') || ':' ||"
+			     " coalesce(behaviour_detector, '-'), ' ') FROM (SELECT * FROM alerts ORDER BY id)",
+			     buf, sizeof(buf)), "alert:-:- behaviour:-:port_scan alert:-:- health:-:- alert:eth2:-"),
+	      "migrated rows (older ones without in_iface): %s", buf);
+	sqlite3_close(db);
+out:
+	for (int i = 0; i < 4; i++)
+		alert_fixture_free(&r[i]);
 }
 
 /* WAL: a reader keeps its snapshot while the store commits batches; a
@@ -624,6 +700,7 @@ int main(void)
 	test_quarantine_purge(dir);
 	test_refused(dir);
 	test_behaviour(dir);
+	test_iface(dir);
 	test_concurrent(dir);
 	if (getenv("ZW_TEST_STORE_RATE"))   /* a rough rate, by hand: the benchmark measures */
 		test_rate(dir);
