@@ -274,7 +274,7 @@ void config_init(struct config *cfg)
 	cfg->sensor_id = strdup(host);
 	cfg->fanout = 1;
 	cfg->snaplen = 65535;
-	cfg->buffer_size = 64u << 20;
+	cfg->buffer_size = 128u << 20;
 	cfg->promisc = 1;
 	cfg->workers = 1;
 	cfg->queue_size = 4u << 20;

@@ -41,7 +41,7 @@
 #define ZW_DISPATCH_BATCH 512
 #define ZW_TICK_US        1000000u
 #define ZW_OUTPUT_STOP_MS 5000u     /* at exit, time left to deliver to Redis */
-#define ZW_PUBLISH_US     100000u   /* a capture thread's counters, this often */
+#define ZW_PUBLISH_US     20000u    /* a capture thread's counters, this often */
 
 _Static_assert(CONFIG_MAX_CAPTURE <= WORKER_MAX_INPUTS, "one worker input per capture unit");
 _Static_assert(CONFIG_MAX_IFACES <= STATS_MAX_IFACES, "every interface has its counters");
@@ -717,7 +717,7 @@ static void zw_usage(FILE *out)
 "  -i IFACE            capture live from IFACE (libpcap)\n"
 "  -f FILTER           BPF filter, e.g. \"not port 22\"\n"
 "  -s SNAPLEN          bytes kept per packet (live; default 65535)\n"
-"  -B SIZE             kernel capture buffer, e.g. 64M (live)\n"
+"  -B SIZE             kernel capture buffer per socket (live; default 128M)\n"
 "  -p                  do not put the interface in promiscuous mode\n"
 "  -w N                worker threads (default 1)\n"
 "  -c FILE             config file (see zw-sensor.conf.example)\n"

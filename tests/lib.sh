@@ -35,6 +35,21 @@ zw_need_jq() {
 	fi
 }
 
+# zw_refused DESCRIPTION PATTERN COMMAND...: ok when COMMAND exits 2 with
+# PATTERN (grep) in its stderr, else FAIL and bad+1 (uses $tmp).
+zw_refused() {
+	local what=$1 pattern=$2 st
+	shift 2
+	"$@" </dev/null >/dev/null 2>"$tmp/err"
+	st=$?
+	if [ "$st" -eq 2 ] && grep -q -- "$pattern" "$tmp/err"; then
+		echo "ok   $what: exit 2, $(grep -o -- "$pattern.*" "$tmp/err" | head -n 1)"
+	else
+		echo "FAIL $what: exit $st: $(head -c 300 "$tmp/err")"
+		bad=$((bad + 1))
+	fi
+}
+
 zw_tmpdir() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/zw-$1.XXXXXX") || exit 1
 	trap 'rm -rf "$tmp"' EXIT

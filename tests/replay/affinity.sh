@@ -54,23 +54,10 @@ else
 	bad=$((bad + 1))
 fi
 
-# refused DESCRIPTION PATTERN COMMAND...: exit 2 and PATTERN in stderr
-refused() {
-	local what=$1 pattern=$2 st
-	shift 2
-	"$@" </dev/null >/dev/null 2>"$tmp/err"
-	st=$?
-	if [ "$st" -eq 2 ] && grep -q "$pattern" "$tmp/err"; then
-		echo "ok   $what: exit 2, $(grep -o "$pattern.*" "$tmp/err" | head -n 1)"
-	else
-		echo "FAIL $what: exit $st: $(head -c 300 "$tmp/err")"
-		bad=$((bad + 1))
-	fi
-}
 # a CPU outside the process's set (the highest number the kernel allows)
-refused "an unavailable CPU" 'workers.cpus: worker 0: CPU 1023 is not available' \
+zw_refused "an unavailable CPU" 'workers.cpus: worker 0: CPU 1023 is not available' \
 	"$SENSOR" -q -w 1 -r test-pcaps/ndpi/forticlient.pcap -o workers.cpus=1023 --flows /dev/null
 printf 'capture.cpus = 0\nworkers.cpus = 0-\n' >"$tmp/bad.conf"
-refused "a bad list in a config file" "bad.conf:2: workers.cpus: '0-': bad range" \
+zw_refused "a bad list in a config file" "bad.conf:2: workers.cpus: '0-': bad range" \
 	"$SENSOR" -c "$tmp/bad.conf" --check-config
 [ "$bad" -eq 0 ]
