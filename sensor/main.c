@@ -554,7 +554,7 @@ static int zw_start_units(struct pipeline *pl)
 {
 	for (unsigned i = 1; i < pl->nunits; i++) {
 		struct zw_unit *u = &pl->units[i];
-		char name[16];
+		char name[24];   /* "zw-capture15" at most: the kernel's limit is 15 */
 		int rc = pthread_create(&u->thread, NULL, zw_unit_main, u);
 
 		if (rc) {
