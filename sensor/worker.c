@@ -37,8 +37,7 @@
  * workers catch up with loses nothing; a worker that stays behind costs one
  * wait, then drops until its ring takes a packet at once again. */
 #define WORKER_LIVE_WAIT_US 50000u
- /* Messages taken from one ring before the next is looked at. */
-#define WORKER_BURST       64u
+#define WORKER_BURST       64u              /* messages from one ring before the next */
 #define WORKER_ALERT_CAP   (64u * 1024)     /* one alert larger than this is dropped */
 #define WORKER_FIRED_MAX   64u              /* rules remembered as fired per flow */
 /* Flows may expire up to the flow table's LRU slack (1 s) after their idle

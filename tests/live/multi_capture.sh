@@ -70,10 +70,11 @@ zw_veth_up "$ns" "$host_b" "$if_b" "$tmp/err"
 
 # Per-interface flow summary: "src sport dst dport proto pkts bytes" sorted
 # (both directions added up, the record's own orientation kept).
-summary() {   # flows.json [iface]
-	jq -r --arg i "${2:-}" 'select($i == "" or .in_iface == $i)
-		| [.src_ip, .src_port, .dest_ip, .dest_port, .proto,
-		   (.flow.pkts_toserver + .flow.pkts_toclient),
+summary() {   # flows.json [iface] [unordered]
+	jq -r --arg i "${2:-}" --arg u "${3:-}" 'select($i == "" or .in_iface == $i)
+		| ["\(.src_ip) \(.src_port)", "\(.dest_ip) \(.dest_port)"] as $e
+		| (if $u != "" then ($e | sort) else $e end)
+		+ [.proto, (.flow.pkts_toserver + .flow.pkts_toclient),
 		   (.flow.bytes_toserver + .flow.bytes_toclient)] | @tsv' "$1" | sort
 }
 
@@ -174,9 +175,14 @@ check "fanout 2: the sockets' kernel counts add up to $sa ($(cap .kernel_receive
 	'[ "$(cap .kernel_received)" -eq "$sa" ]'
 check "fanout 2: kernel, interface and queue drops all 0" \
 	'[ "$(cap .kernel_drops)" -eq 0 ] && [ "$(cap .if_drops)" -eq 0 ] && [ "$(cap .queue_drops)" -eq 0 ]'
-summary "$tmp/flows.json" >"$tmp/fanout.sum"
+# Compared without the flows' direction: the kernel hashes an IP fragment
+# (the first one too) without ports, so a fragmented datagram may go
+# through the other socket than the rest of its flow, and its worker may
+# see it first: the flow then starts with it (doc/capture.md).
+summary "$tmp/replay.flows" "" unordered >"$tmp/replay.usum"
+summary "$tmp/flows.json" "" unordered >"$tmp/fanout.sum"
 check "fanout 2: the flow records are the replay's, none split ($(wc -l <"$tmp/fanout.sum") flows)" \
-	'cmp -s "$tmp/replay.sum" "$tmp/fanout.sum" || { diff "$tmp/replay.sum" "$tmp/fanout.sum" | head -5; false; }'
+	'cmp -s "$tmp/replay.usum" "$tmp/fanout.sum" || { diff "$tmp/replay.usum" "$tmp/fanout.sum" | head -5; false; }'
 
 [ "$bad" -eq 0 ] || exit 1
 echo "two interfaces and a fan-out group: every packet once, every flow whole"
