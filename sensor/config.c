@@ -156,7 +156,6 @@ oom:
 	return -1;
 }
 
-/* zone.<key>.name, zone.<key>.networks, lists.<name>, the CPU lists */
 static void config_clear_interfaces(struct config *cfg)
 {
 	for (unsigned i = 0; i < cfg->ninterfaces; i++)
@@ -227,6 +226,8 @@ int config_add_interface(struct config *cfg, const char *name, char *err, size_t
 	return config_push_interface(cfg, name, strlen(name), err, errlen);
 }
 
+/* capture.interface, zone.<key>.name, zone.<key>.networks, lists.<name>,
+ * the CPU lists: 0, -1 (error in err), or 1 (not one of these keys) */
 static int config_set_pair(struct config *cfg, const char *key, const char *value,
 			   char *err, size_t errlen)
 {
