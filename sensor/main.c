@@ -60,6 +60,7 @@ struct zw_unit {
 	struct capture *cap;
 	unsigned in;               /* the workers' input this unit fills */
 	uint8_t iface;             /* index in cfg->interfaces (0 for files) */
+	const char *iface_name;    /* cfg->interfaces[iface]; NULL for files */
 	int dlt;
 	uint64_t last_ts_us;       /* newest packet time so far */
 	struct stats_capture st;   /* the unit's thread only */
@@ -217,7 +218,7 @@ static void zw_on_packet(void *ctx, uint64_t ts_us, const uint8_t *data, uint32_
 	if (pl->detect) {
 		struct detect_pkt dp = { .ts_us = ts_us, .d = &d, .frame = data,
 					 .fragment = rc == DECODE_FRAGMENT,
-					 .iface = pl->live ? pl->cfg->interfaces[u->iface] : NULL };
+					 .iface = u->iface_name };
 		zw_detect_lock(pl);
 		detect_packet(pl->detect, &dp, policy_zones(pl->policy));
 		zw_detect_unlock(pl);
@@ -1137,6 +1138,7 @@ static int zw_open_live(struct pipeline *pl)
 			}
 			pl->nunits++;
 			u->iface = (uint8_t)i;
+			u->iface_name = c->interfaces[i];
 			if (zw_unit_dlt(pl, u) < 0)
 				return -1;
 			o.fanout_group = capture_fanout_group(u->cap);   /* the others join it */

@@ -99,7 +99,7 @@ send() {
 	sent_count
 }
 sent_count() {   # sets sent from tcpreplay's last output
-	sent=$(sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$tmp/tcpreplay.out" | head -n 1)
+	sent=$(zw_tcpreplay_sent "$tmp/tcpreplay.out")
 	[ -n "$sent" ] || die "cannot read what tcpreplay sent: $(tail -5 "$tmp/tcpreplay.out")"
 }
 # ndpiReader's traffic statistics at exit: "IP packets: N of M packets

@@ -50,12 +50,13 @@ start_sensor() {   # extra options...
 }
 
 send() {   # tcpreplay rate options; sets sent
-	local out st
-	out=$(timeout 120 tcpreplay -i "$host_if" "$@" "$tmp/send.pcap" 2>&1)
+	local st
+	timeout 120 tcpreplay -i "$host_if" "$@" "$tmp/send.pcap" >"$tmp/tcpreplay.out" 2>&1
 	st=$?
-	[ "$st" -eq 0 ] || fail "tcpreplay $*: exit $st: $out"
-	sent=$(printf '%s\n' "$out" | sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p')
-	[ -n "$sent" ] && [ "$sent" -gt 0 ] || fail "tcpreplay $*: no 'Successful packets' line: $out"
+	[ "$st" -eq 0 ] || fail "tcpreplay $*: exit $st: $(cat "$tmp/tcpreplay.out")"
+	sent=$(zw_tcpreplay_sent "$tmp/tcpreplay.out")
+	[ -n "$sent" ] && [ "$sent" -gt 0 ] ||
+		fail "tcpreplay $*: no 'Successful packets' line: $(cat "$tmp/tcpreplay.out")"
 }
 
 stop_sensor() {

@@ -12,6 +12,8 @@
 #   zw_netns_down NS HOST_IF             remove them (no error if gone)
 #   zw_wait_capture NS PID               0 once PID opened a packet socket in NS
 #                                        (within 15 s), 1 if it exited or never did
+#   zw_tcpreplay_sent FILE               prints the "Successful packets" count of
+#                                        tcpreplay's output in FILE ("" if none)
 #   zw_stop_sensor                       SIGTERM to $sensor_pid; fail unless it exits
 #                                        with status 0 within 30 s and wrote
 #                                        $tmp/stats.json; clears sensor_pid
@@ -70,6 +72,10 @@ zw_wait_capture() {
 		sleep 0.1
 	done
 	return 1
+}
+
+zw_tcpreplay_sent() {
+	sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$1" | head -n 1
 }
 
 zw_stop_sensor() {

@@ -101,10 +101,6 @@ start_sensor() {   # options...
 	sleep 1 # nDPI set-up, workers, every socket open
 }
 
-sent_of() {   # tcpreplay output file
-	sed -n 's/^[[:space:]]*Successful packets:[[:space:]]*\([0-9]*\).*/\1/p' "$1"
-}
-
 bad=0
 check() {   # description, condition (evaluated by the shell)
 	if eval "$2"; then
@@ -127,8 +123,8 @@ timeout 120 tcpreplay -i "$host_b" --pps=$pps "$tmp/send.pcap" >"$tmp/b.out" 2>&
 pb=$!
 wait "$pa" || fail "tcpreplay into $host_if: $(tail -3 "$tmp/a.out")"
 wait "$pb" || fail "tcpreplay into $host_b: $(tail -3 "$tmp/b.out")"
-sa=$(sent_of "$tmp/a.out")
-sb=$(sent_of "$tmp/b.out")
+sa=$(zw_tcpreplay_sent "$tmp/a.out")
+sb=$(zw_tcpreplay_sent "$tmp/b.out")
 [ -n "$sa" ] && [ -n "$sb" ] || fail "no 'Successful packets' line from tcpreplay"
 sleep 2
 zw_stop_sensor
@@ -170,7 +166,7 @@ start_sensor -i "$if_a" -o capture.fanout=2
 threads=$(cat /proc/"$sensor_pid"/task/*/comm 2>/dev/null | tr '\n' ' ')
 timeout 120 tcpreplay -i "$host_if" --pps=$pps "$tmp/send.pcap" >"$tmp/a.out" 2>&1 ||
 	fail "tcpreplay into $host_if: $(tail -3 "$tmp/a.out")"
-sa=$(sent_of "$tmp/a.out")
+sa=$(zw_tcpreplay_sent "$tmp/a.out")
 sleep 2
 zw_stop_sensor
 check "fanout 2: two capture threads ($threads)" '[[ " $threads" == *" zw-capture1 "* ]]'
